@@ -1,0 +1,153 @@
+"""Organisations (the vendor and its OEM partners), people, memberships and API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from tierdesk.core.models import TimeStamped
+
+
+class OrgKind(models.TextChoices):
+    VENDOR = "vendor", "Vendor"
+    PARTNER = "partner", "Partner"
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    L1_AGENT = "l1_agent", "L1 agent"
+    PARTNER_ADMIN = "partner_admin", "Partner admin"
+    L2_AGENT = "l2_agent", "L2 agent"
+    SUPPORT_LEAD = "support_lead", "Support lead"
+    L3_ENGINEER = "l3_engineer", "L3 engineer"
+    ADMIN = "admin", "Admin"
+
+
+# The level each working role works at; customers and admins work at none.
+LEVEL_OF_ROLE: dict[str, int] = {
+    Role.L1_AGENT: 1,
+    Role.PARTNER_ADMIN: 1,
+    Role.L2_AGENT: 2,
+    Role.SUPPORT_LEAD: 2,
+    Role.L3_ENGINEER: 3,
+}
+# Roles a partner organisation may hold; the vendor may hold every role (it runs L1 for
+# its direct customers too).
+PARTNER_ROLES = frozenset({Role.CUSTOMER, Role.L1_AGENT, Role.PARTNER_ADMIN})
+VENDOR_ONLY_ROLES = frozenset({Role.L2_AGENT, Role.SUPPORT_LEAD, Role.L3_ENGINEER, Role.ADMIN})
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1a2b3c.")
+
+
+class Organisation(TimeStamped):
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=10, choices=OrgKind.choices)
+    display_name = models.CharField(max_length=120, blank=True)
+    sender_name = models.CharField(max_length=120, blank=True)
+    sender_email = models.EmailField(blank=True)
+    primary_colour = models.CharField(max_length=7, default="#1f4e79", validators=[hex_colour])
+    accent_colour = models.CharField(max_length=7, default="#f2a900", validators=[hex_colour])
+    logo = models.TextField(
+        blank=True, help_text="Logo as an inline SVG document or a data: URL (never fetched)."
+    )
+    ticket_tag = models.CharField(
+        max_length=12, blank=True, help_text="Prefix of ticket numbers in this brand's mail."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(kind="vendor"), name="one_vendor_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def brand_name(self) -> str:
+        return self.display_name or self.name
+
+    @property
+    def is_vendor(self) -> bool:
+        return self.kind == OrgKind.VENDOR
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person. Signs in with the email address."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    time_zone = models.CharField(max_length=64, default="Europe/Berlin")
+    language = models.CharField(max_length=8, default="en")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+class Membership(TimeStamped):
+    """A person's place: one organisation, one role. Customers may be tied to contracts."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    contracts = models.ManyToManyField(
+        "directory.Contract", blank=True, related_name="customer_memberships"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.organisation}"
+
+
+class ApiToken(TimeStamped):
+    """A person's API token. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

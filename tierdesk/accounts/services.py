@@ -1,0 +1,172 @@
+"""Writes for organisations, people and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from tierdesk.accounts.models import (
+    PARTNER_ROLES,
+    ApiToken,
+    Membership,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+)
+from tierdesk.core import clock
+from tierdesk.core.errors import Conflict, InvalidInput, NotFound
+from tierdesk.directory.models import Contract
+
+TOKEN_PREFIX = "td_"
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    name: str,
+    kind: str,
+    display_name: str = "",
+    sender_email: str = "",
+    sender_name: str = "",
+    primary_colour: str = "",
+    accent_colour: str = "",
+) -> Organisation:
+    """Add the vendor or a partner. There is exactly one vendor."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput({"name": "must not be empty"})
+    if kind not in OrgKind.values:
+        raise InvalidInput({"kind": "must be vendor or partner"})
+    if Organisation.objects.filter(name__iexact=name).exists():
+        raise Conflict(f"An organisation named {name!r} exists already.", code="exists")
+    if kind == OrgKind.VENDOR and Organisation.objects.filter(kind=OrgKind.VENDOR).exists():
+        raise Conflict("There is a vendor organisation already.", code="exists")
+    org = Organisation(
+        name=name,
+        kind=kind,
+        display_name=display_name,
+        sender_email=sender_email,
+        sender_name=sender_name,
+    )
+    if primary_colour:
+        org.primary_colour = primary_colour
+    if accent_colour:
+        org.accent_colour = accent_colour
+    try:
+        org.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput({k: " ".join(v) for k, v in exc.message_dict.items()}) from None
+    org.save()
+    return org
+
+
+def _organisation(name: str) -> Organisation:
+    try:
+        return Organisation.objects.get(name__iexact=(name or "").strip())
+    except Organisation.DoesNotExist:
+        raise NotFound(f"No organisation named {name!r}.") from None
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    organisation: str | Organisation,
+    role: str,
+    password: str | None = None,
+    full_name: str = "",
+    contract_ids: list[str] | None = None,
+    time_zone: str = "Europe/Berlin",
+    check_password: bool = True,
+) -> User:
+    """Add a person with one role in one organisation. Partners hold only customers, L1
+    agents and partner admins; the vendor holds every role. A customer may be tied to
+    contracts of their own organisation (by platform ID)."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput({"email": "is not an email address"}) from None
+    org = organisation if isinstance(organisation, Organisation) else _organisation(organisation)
+    if role not in Role.values:
+        raise InvalidInput({"role": "must be one of " + ", ".join(Role.values)})
+    if org.kind == OrgKind.PARTNER and role not in PARTNER_ROLES:
+        raise InvalidInput({"role": f"a partner cannot hold the role {role}"})
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict(f"A person with {email} exists already.", code="exists")
+    contracts: list[Contract] = []
+    if contract_ids:
+        if role != Role.CUSTOMER:
+            raise InvalidInput({"contract": "only customers are tied to contracts"})
+        contracts = list(Contract.objects.filter(platform_id__in=contract_ids, partner=org))
+        if len(contracts) != len(set(contract_ids)):
+            raise InvalidInput({"contract": f"must name contracts of {org.name}"})
+    if password and check_password:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise InvalidInput({"password": " ".join(exc.messages)}) from None
+    user = User.objects.create_user(
+        email,
+        password,
+        full_name=full_name,
+        time_zone=time_zone,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    membership = Membership.objects.create(user=user, organisation=org, role=role)
+    if contracts:
+        membership.contracts.set(contracts)
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, email: str, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for a person. Returns the record and the token itself, which is
+    never stored and cannot be shown again."""
+    user = User.objects.filter(email__iexact=(email or "").strip()).first()
+    if user is None or not hasattr(user, "membership"):
+        raise NotFound(f"No person with a role has the address {email!r}.")
+    secret = secrets.token_urlsafe(32)
+    prefix = secrets.token_hex(4)
+    token = f"{TOKEN_PREFIX}{prefix}_{secret}"
+    record = ApiToken.objects.create(user=user, name=name, prefix=prefix, digest=_digest(token))
+    return record, token
+
+
+def token_revoke(*, token_id: int) -> ApiToken:
+    record = ApiToken.objects.filter(pk=token_id).first()
+    if record is None:
+        raise NotFound("No such token.")
+    if record.revoked_at is None:
+        record.revoked_at = clock.now()
+        record.save(update_fields=["revoked_at", "updated_at"])
+    return record
+
+
+def token_authenticate(token: str) -> User | None:
+    """The active person behind a token, or None. Records when it was last used (at most
+    once a minute, so a busy integration does not write on every call)."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    record = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if record is None:
+        return None
+    now = clock.now()
+    if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
+    return record.user

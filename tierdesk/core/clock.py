@@ -1,0 +1,11 @@
+"""The clock. Only services and tasks read it; pure functions take `now`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+
+def now() -> datetime:
+    return timezone.now()

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Sequence(models.Model):
+    """Named counters for human numbers (ticket numbers), safe under concurrency."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+def next_in_sequence(name: str, *, start: int = 1) -> int:
+    """Increment and return the counter. Must run inside a transaction: the row stays
+    locked until commit, so concurrent callers get distinct numbers."""
+    Sequence.objects.get_or_create(name=name, defaults={"value": start - 1})
+    Sequence.objects.filter(name=name).update(value=F("value") + 1)
+    return Sequence.objects.values_list("value", flat=True).get(name=name)

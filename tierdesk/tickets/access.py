@@ -1,0 +1,85 @@
+"""Who sees which ticket — the one place tenancy is decided (DESIGN.md §4).
+
+Every read of a ticket, its messages, attachments and events starts here. `get_*` raise
+NotFound for "missing" and for "not yours" alike.
+
+| role | sees |
+|---|---|
+| customer | their own tickets; public messages and public attachments; no events |
+| l1_agent, partner_admin | tickets of their own organisation's customers |
+| l2_agent, support_lead, admin | every ticket |
+| l3_engineer | tickets that have been escalated to L3 |
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tierdesk.accounts.models import Role
+from tierdesk.core.actor import Actor
+from tierdesk.core.errors import NotFound
+from tierdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
+
+
+def visible_tickets(actor: Actor) -> QuerySet[Ticket]:
+    tickets = Ticket.objects.all()
+    if actor.sees_all_partners:
+        return tickets
+    if actor.role == Role.L3_ENGINEER:
+        return tickets.filter(escalated_at__isnull=False)
+    if actor.is_partner_staff and actor.org_id is not None:
+        return tickets.filter(partner_id=actor.org_id)
+    if actor.is_customer and actor.user_id is not None:
+        return tickets.filter(customer_id=actor.user_id, partner_id=actor.org_id)
+    return tickets.none()
+
+
+def get_ticket(actor: Actor, ticket_id: int, *, for_update: bool = False) -> Ticket:
+    """The ticket if this actor may see it; NotFound otherwise. With `for_update` the row
+    is locked until the transaction ends (call inside `transaction.atomic`)."""
+    tickets = visible_tickets(actor)
+    if for_update:
+        tickets = tickets.select_for_update(of=("self",))
+    try:
+        return tickets.get(pk=ticket_id)
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Ticket not found.") from None
+
+
+def get_ticket_by_number(actor: Actor, number: int) -> Ticket:
+    try:
+        return visible_tickets(actor).get(number=number)
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Ticket not found.") from None
+
+
+def visible_messages(actor: Actor, ticket: Ticket) -> QuerySet[Message]:
+    """Messages of a ticket already obtained through `get_ticket`."""
+    messages = Message.objects.filter(ticket=ticket)
+    if actor.is_customer:
+        messages = messages.filter(internal=False)
+    return messages
+
+
+def visible_attachments(actor: Actor, ticket: Ticket) -> QuerySet[Attachment]:
+    attachments = Attachment.objects.filter(ticket=ticket)
+    if actor.is_customer:
+        attachments = attachments.filter(internal=False)
+    return attachments
+
+
+def get_attachment(actor: Actor, attachment_id: int) -> Attachment:
+    attachments = Attachment.objects.filter(ticket__in=visible_tickets(actor))
+    if actor.is_customer:
+        attachments = attachments.filter(internal=False)
+    try:
+        return attachments.select_related("ticket").get(pk=attachment_id)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Attachment not found.") from None
+
+
+def visible_events(actor: Actor, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The audit trail is for staff: customers get none of it."""
+    if actor.is_customer:
+        return TicketEvent.objects.none()
+    return TicketEvent.objects.filter(ticket=ticket)

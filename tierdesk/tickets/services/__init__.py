@@ -1,0 +1,47 @@
+"""Every write to tickets. Views, API, mail intake, tasks and the CLI call these."""
+
+from tierdesk.tickets.services.conversation import (
+    attachment_add,
+    message_add,
+    reproduction_record,
+)
+from tierdesk.tickets.services.create import may_edit, ticket_create, ticket_update
+from tierdesk.tickets.services.transitions import (
+    ACTION_SERVICES,
+    ticket_act,
+    ticket_ask_customer,
+    ticket_bounce,
+    ticket_close,
+    ticket_customer_reply,
+    ticket_deliver_fix,
+    ticket_escalate,
+    ticket_hand_over,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_return_to_l2,
+    ticket_take,
+    ticket_verify_fix,
+)
+
+__all__ = [
+    "ACTION_SERVICES",
+    "attachment_add",
+    "may_edit",
+    "message_add",
+    "reproduction_record",
+    "ticket_act",
+    "ticket_ask_customer",
+    "ticket_bounce",
+    "ticket_close",
+    "ticket_create",
+    "ticket_customer_reply",
+    "ticket_deliver_fix",
+    "ticket_escalate",
+    "ticket_hand_over",
+    "ticket_reopen",
+    "ticket_resolve",
+    "ticket_return_to_l2",
+    "ticket_take",
+    "ticket_update",
+    "ticket_verify_fix",
+]

@@ -1,0 +1,202 @@
+"""Messages, attachments and reproduction records."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import IO
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from tierdesk.accounts.models import Role
+from tierdesk.core import clock
+from tierdesk.core.actor import Actor
+from tierdesk.core.errors import Forbidden, InvalidInput, PayloadTooLarge, WrongState
+from tierdesk.tickets import events
+from tierdesk.tickets.access import get_ticket
+from tierdesk.tickets.models import (
+    Attachment,
+    AttachmentKind,
+    Channel,
+    EventKind,
+    Message,
+    Reproduction,
+    Status,
+    Ticket,
+)
+from tierdesk.tickets.services.transitions import customer_reply_in_tx
+from tierdesk.tickets.sniff import is_image_type, is_text_type, sniff_content_type
+
+SNIFF_BYTES = 8192
+
+
+def _writable(ticket: Ticket) -> None:
+    if ticket.status == Status.CLOSED:
+        raise WrongState("The ticket is closed; open a new one.")
+
+
+@transaction.atomic
+def message_add(
+    *,
+    actor: Actor,
+    ticket_id: int,
+    body: str,
+    internal: bool = False,
+    channel: str = Channel.WEB,
+) -> Message:
+    """A public reply or an internal note. Customers write only public replies; a
+    customer's reply to a ticket waiting on them moves it back to in progress."""
+    now = clock.now()
+    ticket = get_ticket(actor, ticket_id, for_update=True)
+    _writable(ticket)
+    if not isinstance(body, str) or not body.strip():
+        raise InvalidInput({"body": "must not be empty"})
+    if internal and actor.is_customer:
+        raise Forbidden("Customers cannot write internal notes.")
+    if actor.is_customer and ticket.status == Status.WAITING_ON_CUSTOMER:
+        return customer_reply_in_tx(ticket, actor=actor, message=body, now=now, channel=channel)
+    message = Message.objects.create(
+        ticket=ticket, author=actor.user, body=body, internal=internal, channel=channel
+    )
+    events.record(
+        ticket=ticket,
+        actor=actor,
+        now=now,
+        kind=EventKind.NOTE_ADDED if internal else EventKind.MESSAGE_ADDED,
+        from_state=(ticket.level, ticket.status),
+        data={"message_id": message.pk},
+    )
+    return message
+
+
+def _read_limited(file: IO[bytes] | bytes) -> bytes:
+    limit = settings.TIERDESK_MAX_UPLOAD_BYTES
+    if isinstance(file, bytes | bytearray):
+        content = bytes(file)
+    else:
+        content = file.read(limit + 1)
+    if len(content) > limit:
+        raise PayloadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MiB.")
+    return content
+
+
+def _check_kind(kind: str, content_type: str) -> None:
+    if kind not in AttachmentKind.values:
+        raise InvalidInput({"kind": "must be one of " + ", ".join(AttachmentKind.values)})
+    if kind == AttachmentKind.LOG and not is_text_type(content_type):
+        what = "an image" if content_type.startswith("image/") else f"{content_type} content"
+        raise InvalidInput(
+            {
+                "file": f"is {what}, not a text log: a screenshot of a log is not a log. "
+                "Download the log from the platform (.log) and attach that."
+            }
+        )
+    if kind == AttachmentKind.SCREENSHOT and not is_image_type(content_type):
+        raise InvalidInput({"file": f"is {content_type}, not an image (PNG, JPEG, GIF, WebP)"})
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    actor: Actor,
+    ticket_id: int,
+    file: IO[bytes] | bytes,
+    filename: str,
+    kind: str,
+    internal: bool | None = None,
+    message_id: int | None = None,
+) -> Attachment:
+    """Store a file privately. Its type is sniffed from the bytes; a log must be text, a
+    screenshot an image. Customers' attachments are public to them; staff attachments are
+    internal unless said otherwise."""
+    now = clock.now()
+    content = _read_limited(file)
+    if not content:
+        raise InvalidInput({"file": "is empty"})
+    content_type = sniff_content_type(content[:SNIFF_BYTES])
+    _check_kind(kind, content_type)
+    ticket = get_ticket(actor, ticket_id, for_update=True)
+    _writable(ticket)
+    if actor.is_customer:
+        internal = False
+    elif internal is None:
+        internal = True
+    message = None
+    if message_id is not None:
+        message = ticket.messages.filter(pk=message_id).first()
+        if message is None or (actor.is_customer and message.internal):
+            raise InvalidInput({"message_id": "is not a message of this ticket"})
+    digest = hashlib.sha256(content).hexdigest()
+    safe_name = (filename or "upload").replace("/", "_").replace("\\", "_")[-200:]
+    attachment = Attachment(
+        ticket=ticket,
+        message=message,
+        uploaded_by=actor.user,
+        kind=kind,
+        filename=safe_name,
+        content_type=content_type,
+        size=len(content),
+        sha256=digest,
+        internal=internal,
+    )
+    attachment.file.save(safe_name, ContentFile(content), save=False)
+    attachment.save()
+    events.record(
+        ticket=ticket,
+        actor=actor,
+        now=now,
+        kind=EventKind.ATTACHMENT_ADDED,
+        from_state=(ticket.level, ticket.status),
+        data={"attachment_id": attachment.pk, "kind": kind, "content_type": content_type},
+    )
+    return attachment
+
+
+@transaction.atomic
+def reproduction_record(
+    *,
+    actor: Actor,
+    ticket_id: int,
+    reproduced: bool,
+    steps: str = "",
+    environment: str = "",
+    observed: str = "",
+    analysis: str = "",
+    evidence_attachment_ids: list[int] | None = None,
+    evidence_log_lines: str = "",
+) -> Reproduction:
+    """L2's reproduction record on a ticket it works. Evidence must be the ticket's own
+    attachments. Completeness is judged by the escalation gate, not here."""
+    now = clock.now()
+    ticket = get_ticket(actor, ticket_id, for_update=True)
+    if actor.role not in (Role.L2_AGENT, Role.SUPPORT_LEAD):
+        raise Forbidden("Only L2 records reproductions.")
+    if (ticket.level, ticket.status) != (2, Status.IN_PROGRESS):
+        raise WrongState("Record a reproduction while the ticket is in progress at L2.")
+    if not isinstance(reproduced, bool):
+        raise InvalidInput({"reproduced": "must be true or false"})
+    ids = list(evidence_attachment_ids or [])
+    evidence = list(ticket.attachments.filter(pk__in=ids))
+    if len(evidence) != len(set(ids)):
+        raise InvalidInput({"evidence_attachment_ids": "must name attachments of this ticket"})
+    record = Reproduction.objects.create(
+        ticket=ticket,
+        recorded_by=actor.user,
+        reproduced=reproduced,
+        steps=steps,
+        environment=environment,
+        observed=observed,
+        analysis=analysis,
+        evidence_log_lines=evidence_log_lines,
+    )
+    record.evidence.set(evidence)
+    events.record(
+        ticket=ticket,
+        actor=actor,
+        now=now,
+        kind=EventKind.REPRODUCTION_RECORDED,
+        from_state=(ticket.level, ticket.status),
+        data={"reproduction_id": record.pk, "reproduced": reproduced},
+    )
+    return record

@@ -1,0 +1,156 @@
+"""Creating and editing tickets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from tierdesk.accounts.models import Membership, Organisation, Role, User
+from tierdesk.core import clock
+from tierdesk.core.actor import Actor
+from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
+from tierdesk.core.models import next_in_sequence
+from tierdesk.tickets import events, selectors, workflow
+from tierdesk.tickets.access import get_ticket
+from tierdesk.tickets.fields import clean_ticket_fields
+from tierdesk.tickets.models import Channel, EventKind, Handover, Status, Ticket
+from tierdesk.tickets.services._moves import check_version, context, move
+
+FIRST_TICKET_NUMBER = 10001
+
+
+def _customer_for(actor: Actor, partner: Organisation, customer: Any) -> User | None:
+    if actor.is_customer:
+        return actor.user
+    if customer in (None, ""):
+        return None
+    if isinstance(customer, User):
+        user = customer
+    else:
+        user = User.objects.filter(email__iexact=str(customer).strip()).first()
+    ok = (
+        user is not None
+        and Membership.objects.filter(user=user, organisation=partner, role=Role.CUSTOMER).exists()
+    )
+    if not ok:
+        raise InvalidInput({"customer": f"is not a customer of {partner.brand_name}"})
+    return user
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: Actor,
+    data: Mapping[str, Any],
+    customer: Any = None,
+    hand_over: bool = False,
+    channel: str = Channel.WEB,
+) -> Ticket:
+    """Open a ticket for the actor's organisation: new@L1, or — `hand_over` — straight
+    at new@L2 through the handover gate (a partner handing over from its own tool).
+
+    Raises InvalidInput naming each malformed field, Forbidden for a role that may not
+    open tickets, TransitionRefused listing the missing handover items. Writes nothing
+    unless everything passes."""
+    now = clock.now()
+    action = "create_handed_over" if hand_over else "create"
+    cleaned, errors = clean_ticket_fields(data, now=now, creating=True)
+    if errors:
+        raise InvalidInput(errors)
+    if actor.org_id is None:
+        raise Forbidden("Only people of an organisation open tickets.")
+    partner = Organisation.objects.get(pk=actor.org_id)
+    ticket = Ticket(
+        partner=partner,
+        customer=_customer_for(actor, partner, customer),
+        created_by=actor.user,
+        **cleaned,
+    )
+    handover = None
+    if hand_over:
+        handover = selectors.handover_draft(ticket)
+    ctx = context(actor=actor, ticket=None, now=now, handover=handover)
+    transition = workflow.require(action, ctx)
+    ticket.number = next_in_sequence("ticket", start=FIRST_TICKET_NUMBER)
+    if hand_over:
+        ticket.handed_over_by = actor.user
+    move(ticket, transition, ctx, data={"channel": channel})
+    if hand_over:
+        Handover.objects.create(
+            ticket=ticket,
+            attempt=1,
+            handed_over_by=actor.user,
+            checklist=_checklist_snapshot(ticket, handover, now),
+        )
+    return ticket
+
+
+def _checklist_snapshot(ticket: Ticket, draft: workflow.HandoverDraft, now) -> dict:
+    missing = {m.code for m in workflow.handover_missing(draft, now)}
+    return {
+        "items": [
+            {"code": item.code, "title": item.title, "ok": item.code not in missing}
+            for item in workflow.HANDOVER_ITEMS
+        ],
+        "recommendations": [m.as_dict() for m in workflow.handover_recommendations(draft)],
+        "fields": {
+            name: (value.isoformat() if hasattr(value, "isoformat") else value)
+            for name in selectors._DRAFT_FIELDS
+            if (value := getattr(ticket, name)) not in (None, "")
+        },
+        "text_logs": draft.text_logs,
+        "screenshots": draft.screenshots,
+    }
+
+
+def may_edit(actor: Actor, ticket: Ticket) -> bool:
+    """Who may change a ticket's fields: the agents working its level (and leads), the
+    customer while it is still at L1; nobody once it is resolved or closed."""
+    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+        return False
+    if actor.is_customer:
+        return ticket.level == 1
+    if actor.role in (Role.SUPPORT_LEAD, Role.ADMIN):
+        return True
+    return actor.level == ticket.level
+
+
+@transaction.atomic
+def ticket_update(
+    *, actor: Actor, ticket_id: int, changes: Mapping[str, Any], version: int | None
+) -> Ticket:
+    """Change fields of a ticket. Locks it; refuses a stale `version` (409) so nothing
+    another person wrote is overwritten; records which fields changed."""
+    now = clock.now()
+    ticket = get_ticket(actor, ticket_id, for_update=True)
+    check_version(ticket, version)
+    if not may_edit(actor, ticket):
+        if ticket.status in (Status.RESOLVED, Status.CLOSED):
+            raise WrongState("A resolved or closed ticket cannot be edited; reopen it first.")
+        raise Forbidden("You may not edit this ticket at its level.")
+    cleaned, errors = clean_ticket_fields(changes, now=now, creating=False)
+    if "incident" in cleaned and actor.is_customer:
+        errors["incident"] = "is set by support"
+    if errors:
+        raise InvalidInput(errors)
+    changed = {k: v for k, v in cleaned.items() if getattr(ticket, k) != v}
+    if not changed:
+        return ticket
+    for key, value in changed.items():
+        setattr(ticket, key, value)
+    start, end = ticket.occurred_at, ticket.occurred_until
+    if start and end and end < start:
+        raise InvalidInput({"occurred_until": "is before occurred_at"})
+    ticket.version += 1
+    ticket.save()
+    events.record(
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.UPDATED,
+        now=now,
+        from_state=(ticket.level, ticket.status),
+        data={"fields": sorted(changed)},
+    )
+    return ticket

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import path
+
+from tierdesk.tickets import views as ticket_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", ticket_views.healthz, name="healthz"),
+    path("", ticket_views.home, name="home"),
+    path("tickets/<int:number>/", ticket_views.ticket_detail, name="ticket-detail"),
+    path("attachments/<int:attachment_id>/", ticket_views.attachment_download, name="attachment"),
+]
