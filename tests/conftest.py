@@ -4,7 +4,7 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from tests.factories import World, build_world  # noqa: E402
+from tests.factories import World, build_world
 
 
 @pytest.fixture(autouse=True)

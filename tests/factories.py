@@ -101,7 +101,11 @@ def _doc(partner: str, contract: str, workspace: str, flow: str) -> dict[str, An
                 "name": f"{partner} production",
                 "plan": "premium",
                 "workspaces": [
-                    {"id": workspace, "name": "Main", "flows": [{"id": flow, "name": "Orders sync"}]}
+                    {
+                        "id": workspace,
+                        "name": "Main",
+                        "flows": [{"id": flow, "name": "Orders sync"}],
+                    }
                 ],
             }
         ],
@@ -175,7 +179,9 @@ def ticket_at(world: World, where: str, partner: str = "acme") -> Ticket:
         if step == "take1":
             services.ticket_take(actor=world.actor(l1), ticket_id=tid)
         elif step == "ask1":
-            services.ticket_ask_customer(actor=world.actor(l1), ticket_id=tid, message="Which order?")
+            services.ticket_ask_customer(
+                actor=world.actor(l1), ticket_id=tid, message="Which order?"
+            )
         elif step == "resolve1":
             services.ticket_resolve(
                 actor=world.actor(l1), ticket_id=tid, resolution="Renewed key.", cause="credentials"

@@ -1,9 +1,8 @@
 """The whole process once, end to end through the services."""
 
+from tests.factories import ticket_at
 from tierdesk.tickets import services
 from tierdesk.tickets.models import EventKind, Status
-
-from tests.factories import ticket_at
 
 
 def test_ticket_walks_from_l1_to_l3_and_back_to_resolved(world):

@@ -3,13 +3,24 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F
 
+from tierdesk.core import clock
+
 
 class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    """Creation and change times from `clock.now()` (so the demo can write history)."""
+
+    created_at = models.DateTimeField(default=clock.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = clock.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "updated_at" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "updated_at"]
+        super().save(*args, **kwargs)
 
 
 class Sequence(models.Model):
