@@ -7,7 +7,9 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from tierdesk.core import clock
 from tierdesk.directory.models import Contract, Flow, Workspace
+from tierdesk.tickets import workflow
 from tierdesk.tickets.models import AttachmentKind, Reproduction, Ticket
 from tierdesk.tickets.sniff import is_image_type, is_text_type
 from tierdesk.tickets.workflow import DirectoryFacts, HandoverDraft, ReproductionDraft
@@ -122,3 +124,15 @@ def reproduction_draft(ticket: Ticket) -> ReproductionDraft | None:
         evidence_count=record.evidence.count(),
         evidence_log_lines=record.evidence_log_lines,
     )
+
+
+def handover_check(ticket: Ticket, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """`{"complete", "missing", "recommendations"}` for the ticket as it stands now (with
+    unsaved form values laid over it): the live checklist and the API's handover-check."""
+    draft = handover_draft(ticket, overrides)
+    missing = workflow.handover_missing(draft, clock.now())
+    return {
+        "complete": not missing,
+        "missing": [m.as_dict() for m in missing],
+        "recommendations": [m.as_dict() for m in workflow.handover_recommendations(draft)],
+    }
