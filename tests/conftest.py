@@ -9,7 +9,8 @@ from tests.factories import World, build_world
 
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
-    """Each test stores attachments in its own folder."""
+    """Each test stores attachments in its own folder; passwords hash fast in tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "attachments": {
