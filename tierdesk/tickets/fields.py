@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from tierdesk.directory.platform import (
+    PlatformRef,
     PlatformUrlError,
     check_platform_id,
     normalise_platform_id,
@@ -73,6 +74,17 @@ def parse_datetime(value: Any) -> datetime:
     return parsed
 
 
+def _text_problem(value: str) -> str | None:
+    """Why a string cannot be stored as text (PostgreSQL refuses both), or None."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode text"
+    return None
+
+
 def clean_ticket_fields(
     data: Mapping[str, Any], *, now: datetime, creating: bool
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -99,6 +111,10 @@ def clean_ticket_fields(
         if len(value) > limit:
             errors[key] = f"is longer than {limit} characters"
             continue
+        problem = _text_problem(value)
+        if problem:
+            errors[key] = problem
+            continue
         cleaned[key] = value
     if creating:
         for key in REQUIRED_AT_CREATE:
@@ -110,11 +126,18 @@ def clean_ticket_fields(
                 errors[key] = "must not be empty"
 
     if data.get("platform_url"):
+        ref: PlatformRef | None = None
         try:
             ref = parse_platform_url(str(data["platform_url"]))
         except PlatformUrlError as exc:
             errors["platform_url"] = str(exc)
-        else:
+        if ref is not None and len(ref.flow_version) > MAX_LENGTH["flow_version"]:
+            # The column holds 40 characters; PostgreSQL would refuse a longer one.
+            errors["platform_url"] = (
+                f"names a flow version longer than {MAX_LENGTH['flow_version']} characters"
+            )
+            ref = None
+        if ref is not None:
             for key, value in (
                 ("contract_id", ref.contract_id),
                 ("workspace_id", ref.workspace_id),
