@@ -82,7 +82,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     # Never auto-reload a worker: a reload can stop a task halfway (STACK.md).
-    options = {"queue_name": args.queues, "reload": False, "batch": args.batch}
+    options = {
+        "queue_name": args.queues,
+        "reload": False,
+        "batch": args.batch,
+        # The start-up delay staggers long-running workers; a batch run just drains.
+        "startup_delay": not args.batch,
+    }
     if args.max_tasks:
         options["max_tasks"] = args.max_tasks
     call_command("db_worker", **options)
