@@ -15,6 +15,13 @@
 | `TIERDESK_TICKET_TAG` | `TD` | prefix of human ticket numbers (`TD-10042`) |
 | `TIERDESK_PLATFORM_URL` | `https://app.elastic.io` | base of links back to the platform |
 | `LOG_LEVEL` | `INFO` | root log level |
+| `TIERDESK_STATIC_ROOT` | `var/static` | where `collectstatic` writes (WhiteNoise serves it) |
+| `TIERDESK_STATICFILES_STORAGE` | WhiteNoise compressed manifest (plain when `DEBUG`) | static files storage class |
+| `TIERDESK_SECURE_COOKIES` | `false` | send session and CSRF cookies over HTTPS only |
+| `TIERDESK_TASK_BACKEND` | `django_tasks_db.DatabaseBackend` | the background task backend |
+| `TIERDESK_TEST_DB_NAME` | `test_tierdesk` | PostgreSQL test database name (tests only) |
+| `TIERDESK_BIND` | `127.0.0.1:8000` | where `tierdesk serve` listens (read by the CLI) |
+| `WEB_CONCURRENCY` | `2` | gunicorn worker processes of `tierdesk serve` (read by the CLI) |
 """
 
 from __future__ import annotations
