@@ -1,0 +1,68 @@
+# Tierdesk: `make demo` runs the demo, `make test` runs every check CI runs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TIERDESK := $(VENV)/bin/tierdesk
+# Reinstall only when pyproject.toml changed since the last install.
+STAMP := $(VENV)/.tierdesk-installed
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+PYTEST_ARGS ?= -q
+# Tests keep their files (secret key, SQLite file for checks) away from the demo's var/.
+TEST_ENV := TIERDESK_VAR_DIR=var/test
+
+.PHONY: help install demo serve worker test test-sqlite test-postgres lint migrations-check docs clean
+
+help:
+	@echo "make demo    install, migrate, load the demo data, serve on http://127.0.0.1:8000 with a worker"
+	@echo "make test    ruff, makemigrations --check, pytest on SQLite, then on PostgreSQL"
+	@echo "make lint | docs | clean"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(TIERDESK) migrate
+	$(TIERDESK) demo
+	@echo "Tierdesk demo on http://127.0.0.1:8000 (logins in README.md); Ctrl-C stops it."
+	$(TIERDESK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
+	$(TIERDESK) serve
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+migrations-check: install
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+# pytest exits 5 when it collected no tests: that is a failure here, and said so.
+define run_pytest
+	$(1) $(PY) -m pytest $(PYTEST_ARGS) || { rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; fi; exit $$rc; }
+endef
+
+test-sqlite: install
+	@echo "== pytest on SQLite"
+	$(call run_pytest,$(TEST_ENV) DATABASE_URL=)
+
+test-postgres: install
+	@echo "== pytest on PostgreSQL ($(POSTGRES_URL), test database test_tierdesk)"
+	$(call run_pytest,$(TEST_ENV) DATABASE_URL=$(POSTGRES_URL))
+
+test: lint migrations-check test-sqlite test-postgres
+
+docs: install
+	$(TIERDESK) docs
+
+clean:
+	rm -rf var/test build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
