@@ -55,7 +55,7 @@ test-sqlite: install
 	$(call run_pytest,$(TEST_ENV) DATABASE_URL=)
 
 test-postgres: install
-	@echo "== pytest on PostgreSQL ($(POSTGRES_URL), test database test_tierdesk)"
+	@echo "== pytest on PostgreSQL ($(POSTGRES_URL), test database $${TIERDESK_TEST_DB_NAME:-test_tierdesk})"
 	$(call run_pytest,$(TEST_ENV) DATABASE_URL=$(POSTGRES_URL))
 
 test: lint migrations-check test-sqlite test-postgres

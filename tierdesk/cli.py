@@ -69,6 +69,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers,
         "--access-logfile",
         "-",
+        # gunicorn's control socket has one default path per user: two servers on one
+        # host (the demo beside another) would take it from each other.
+        "--no-control-socket",
     ]
     _err(f"Serving Tierdesk on http://{bind} with {workers} workers")
     sys.stdout.flush()
