@@ -12,8 +12,9 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),
     (b"PK\x03\x04", "application/zip"),
     (b"\x1f\x8b", "application/gzip"),
-    (b"BM", "image/bmp"),
 )
+# The sizes of the DIB header that follows a bitmap's 14-byte file header.
+_BMP_DIB_SIZES = frozenset({12, 40, 52, 56, 64, 108, 124})
 
 
 def sniff_content_type(head: bytes) -> str:
@@ -23,9 +24,21 @@ def sniff_content_type(head: bytes) -> str:
             return content_type
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
+    if _is_bmp(head):
+        return "image/bmp"
     if _is_text(head):
         return _text_kind(head)
     return "application/octet-stream"
+
+
+def _is_bmp(head: bytes) -> bool:
+    # "BM" alone also starts ordinary text ("BMW dealer sync failed…"): a bitmap has a
+    # DIB header of a known size at offset 14.
+    return (
+        head[:2] == b"BM"
+        and len(head) >= 18
+        and int.from_bytes(head[14:18], "little") in _BMP_DIB_SIZES
+    )
 
 
 def _is_text(head: bytes) -> bool:
