@@ -47,8 +47,9 @@ def _is_text(head: bytes) -> bool:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # A multi-byte character cut off at the end of the sample is still text.
-        if exc.start < len(head) - 4:
+        # A multi-byte character cut off at the end of the sample is still text; any
+        # other undecodable byte (even among the last few) is not.
+        if exc.reason != "unexpected end of data" or exc.end != len(head):
             return False
     return True
 
