@@ -77,8 +77,16 @@ def _read_limited(file: IO[bytes] | bytes) -> bytes:
     else:
         content = file.read(limit + 1)
     if len(content) > limit:
-        raise PayloadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MiB.")
+        raise PayloadTooLarge(f"The file is larger than {_size_text(limit)}.")
     return content
+
+
+def _size_text(size: int) -> str:
+    """A byte count as people read it: 25 MiB, 1.5 MiB, 512 KiB, 100 bytes."""
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
 
 
 def _check_kind(kind: str, content_type: str) -> None:
