@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import ticket_at
+from tests.factories import new_ticket, ticket_at
 from tierdesk.accounts.models import ApiToken, Organisation, User
-from tierdesk.accounts.services import token_create
+from tierdesk.accounts.services import token_create, user_create
+from tierdesk.directory.services import directory_import
 from tierdesk.tickets.models import EventKind, Status, TicketEvent
 
 OUR_APPS = {"accounts", "directory", "tickets"}
@@ -241,3 +244,54 @@ def test_anonymous_visitors_are_sent_to_the_login(client, db):
     response = client.get(reverse("admin:tickets_ticket_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert ApiToken.objects.count() == 0
+
+
+def _more_tickets(world):
+    for partner in ("acme", "globex", "vendor"):
+        new_ticket(world, partner)
+
+
+def _more_people(world):
+    for n in range(3):
+        user_create(email=f"extra{n}@acme.example", organisation=world.acme, role="customer")
+
+
+def _more_flows(world):
+    flows = [{"id": f"cc00000000000000000000{n:02d}", "name": f"Flow {n}"} for n in range(3)]
+    directory_import(
+        docs=[
+            {
+                "partner": "Acme",
+                "contracts": [
+                    {
+                        "id": "cc0000000000000000000100",
+                        "name": "Extra",
+                        "workspaces": [{"id": "cc0000000000000000000200", "flows": flows}],
+                    }
+                ],
+            }
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("url_name", "grow"),
+    [
+        ("admin:tickets_ticket_changelist", _more_tickets),
+        ("admin:tickets_ticketevent_changelist", _more_tickets),
+        ("admin:accounts_user_changelist", _more_people),
+        ("admin:directory_flow_changelist", _more_flows),
+    ],
+)
+def test_list_pages_do_not_query_per_row(admin_client, world, url_name, grow):
+    # given a list page with the world's rows
+    url = reverse(url_name)
+    new_ticket(world)
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(url).status_code == 200
+    # when more rows exist and the page is shown again
+    grow(world)
+    with CaptureQueriesContext(connection) as more:
+        assert admin_client.get(url).status_code == 200
+    # then it took no more queries than before
+    assert len(more) <= len(few), [q["sql"] for q in more.captured_queries]
