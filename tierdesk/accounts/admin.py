@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.models import Group
 
 from tierdesk.accounts.models import ApiToken, Membership, Organisation, Role, User
 from tierdesk.accounts.services import organisation_create, token_revoke, user_create
@@ -249,6 +250,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False  # revoke instead: the record says who had access until when
 
 
+# Roles come from memberships, not permission groups; an empty Groups page would mislead.
+admin.site.unregister(Group)
 admin.site.site_header = "Tierdesk administration"
 admin.site.site_title = "Tierdesk admin"
 admin.site.index_title = "Vendor administration"
