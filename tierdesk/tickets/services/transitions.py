@@ -363,7 +363,8 @@ def ticket_act(
     unknown = sorted(set(payload) - set(keys))
     if unknown:
         raise InvalidInput({key: f"is not a parameter of {action}" for key in unknown})
-    kwargs = {key: payload[key] for key in keys if key in payload}
+    # A JSON null is "not given": the service's own default applies, never None.
+    kwargs = {key: payload[key] for key in keys if payload.get(key) is not None}
     for key in keys:
         if key not in kwargs and key in _DEFAULTS:
             kwargs[key] = _DEFAULTS[key]
