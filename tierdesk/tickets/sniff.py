@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -12,6 +13,12 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),
     (b"PK\x03\x04", "application/zip"),
     (b"\x1f\x8b", "application/gzip"),
+)
+# An SVG document: an optional prolog (XML declaration, comments, a doctype), then <svg.
+# Each part can match in one way only, so a hostile sample cannot make it backtrack.
+_SVG_START = re.compile(
+    r"(?:\s|<\?xml[^>]*>|<!--(?:[^-]|-(?!->))*-->|<!DOCTYPE[^>\[]*(?:\[[^\]]*\])?\s*>)*"
+    r"<svg[\s>/]"
 )
 # The sizes of the DIB header that follows a bitmap's 14-byte file header.
 _BMP_DIB_SIZES = frozenset({12, 40, 52, 56, 64, 108, 124})
@@ -56,7 +63,11 @@ def _is_text(head: bytes) -> bool:
 
 def _text_kind(head: bytes) -> str:
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff").lstrip()
-    if text.startswith("<svg") or ("<svg" in text[:500] and text.startswith("<?xml")):
+    if (
+        text.startswith("<svg")
+        or _SVG_START.match(text[:4096])
+        or ("<svg" in text[:500] and text.startswith("<?xml"))
+    ):
         return "image/svg+xml"
     lines = [line for line in text.splitlines()[:5] if line.strip()]
     if lines and all(_is_json_object(line) for line in lines[:-1] or lines):
