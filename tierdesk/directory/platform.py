@@ -53,10 +53,11 @@ def parse_platform_url(text: str) -> PlatformRef:
     parts = urlsplit(raw if "://" in raw else "https://" + raw.lstrip("/"))
     if parts.scheme not in ("http", "https"):
         raise PlatformUrlError("A platform URL starts with https://.")
-    # Hash-routed front ends put the route after '#'.
+    # Hash-routed front ends put the route after '#', and their query string after it.
     path = unquote(parts.path)
-    if parts.fragment.startswith("/"):
-        path = path.rstrip("/") + unquote(parts.fragment)
+    route = parts.fragment.split("?", 1)[0]
+    if route.startswith("/"):
+        path = path.rstrip("/") + unquote(route)
     segments = [s for s in path.split("/") if s]
     ids: dict[str, str] = {}
     keys = {"c": "contract", "w": "workspace", "designer": "flow", "flows": "flow", "v": "version"}
