@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from tierdesk.core.actor import actor_for
-from tierdesk.core.errors import NotFound
+from tierdesk.core.actor import Actor, actor_for
+from tierdesk.core.errors import Forbidden, NotFound
 from tierdesk.tickets import access, workflow
+
+
+def _actor(request: HttpRequest) -> Actor:
+    """The signed-in person's actor; 403 for an account without a role (not a 500)."""
+    try:
+        return actor_for(request.user)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from None
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -22,7 +31,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    actor = actor_for(request.user)
+    actor = _actor(request)
     tickets = access.visible_tickets(actor).select_related("partner").order_by("-created_at")[:50]
     return render(request, "tickets/home.html", {"actor": actor, "tickets": tickets})
 
@@ -30,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
-    actor = actor_for(request.user)
+    actor = _actor(request)
     try:
         ticket = access.get_ticket_by_number(actor, number)
     except NotFound:
@@ -53,7 +62,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Always a download, never rendered inline from our origin."""
-    actor = actor_for(request.user)
+    actor = _actor(request)
     try:
         attachment = access.get_attachment(actor, attachment_id)
     except NotFound:
