@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Schema
+from pydantic import AfterValidator, AwareDatetime
+from pydantic_core import PydanticCustomError
 
 from tierdesk.core.actor import Actor, actor_for
 
@@ -39,6 +42,38 @@ ERRORS: dict[int, Any] = {
 
 def errors(*codes: int) -> dict[int, Any]:
     return {code: ErrorOut for code in codes}
+
+
+# A read of one resource: 422 when a path or query parameter is not of its type.
+READ_ERRORS = errors(401, 403, 404, 422)
+
+
+def _storable_text(value: str) -> str:
+    """PostgreSQL stores neither NUL characters nor lone surrogates (both arrive through
+    JSON escapes or %00 in a URL): refuse them as a field error, not a 500."""
+    if "\x00" in value:
+        raise PydanticCustomError("text", "must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("text", "is not valid Unicode text") from None
+    return value
+
+
+def _storable_instant(value: datetime) -> datetime:
+    """A time whose UTC value falls outside years 1–9999 cannot be stored and read back
+    (9999-12-31T23:00:00-05:00 is in year 10000 in UTC)."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("instant", "is out of range (years 1 to 9999 in UTC)") from None
+    return value
+
+
+# Every string the API takes in, and every time: refused with 422 naming the field
+# when the database could not store it.
+Text = Annotated[str, AfterValidator(_storable_text)]
+Instant = Annotated[AwareDatetime, AfterValidator(_storable_instant)]
 
 
 def request_actor(request: HttpRequest) -> Actor:

@@ -8,12 +8,19 @@ import binascii
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
-from ninja import File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from tierdesk.core.api_support import ERRORS, accepts, errors, request_actor
+from tierdesk.core.api_support import (
+    ERRORS,
+    READ_ERRORS,
+    Text,
+    accepts,
+    errors,
+    request_actor,
+)
 from tierdesk.core.errors import InvalidInput
 from tierdesk.tickets import access, selectors, services, workflow
 from tierdesk.tickets.models import Attachment, Channel, Message, Ticket, TicketEvent
@@ -115,14 +122,14 @@ def create_ticket(request: HttpRequest, payload: TicketIn):
 
 class TicketFilters(Schema):
     level: int | None = None
-    status: str | None = None
-    partner: str | None = None
-    contract_id: str | None = None
-    flow_id: str | None = None
+    status: Text | None = None
+    partner: Text | None = None
+    contract_id: Text | None = None
+    flow_id: Text | None = None
     blocker: bool | None = None
-    q: str | None = None
-    cursor: str | None = None
-    limit: int = 25
+    q: Text | None = Field(None, description="Words in the title or description, or a number.")
+    cursor: Text | None = Field(None, description="The `next_cursor` of the previous page.")
+    limit: int = Field(25, ge=1, le=100)
 
 
 def _decode_cursor(cursor: str) -> int:
@@ -132,10 +139,12 @@ def _decode_cursor(cursor: str) -> int:
         raise InvalidInput({"cursor": "is not a cursor this API gave out"}) from None
 
 
+# A ticket number is at most this many digits; longer digit runs are only text to match.
+_NUMBER_DIGITS = 12
+
+
 @router.get("/tickets", response={200: TicketPage, **errors(401, 403, 422)}, summary="List tickets")
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
-    if not 1 <= filters.limit <= 100:
-        raise InvalidInput({"limit": "must be between 1 and 100"})
     tickets = access.visible_tickets(request_actor(request))
     if filters.level is not None:
         tickets = tickets.filter(level=filters.level)
@@ -152,7 +161,9 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     if filters.q:
         text = filters.q.strip()
         match = Q(title__icontains=text) | Q(description__icontains=text)
-        if text.isdigit():
+        # isdigit() is also true of "²" and "١٢٣", which int() refuses or reads as another
+        # number; and int() refuses more than 4300 digits.
+        if text.isascii() and text.isdigit() and len(text) <= _NUMBER_DIGITS:
             match |= Q(number=int(text))
         tickets = tickets.filter(match)
     if filters.cursor:
@@ -169,7 +180,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     return {"items": [ticket_out(t) for t in rows], "next_cursor": next_cursor}
 
 
-@router.get("/tickets/{ticket_id}", response={200: TicketDetailOut, **errors(401, 403, 404)})
+@router.get("/tickets/{ticket_id}", response={200: TicketDetailOut, **READ_ERRORS})
 def get_ticket(request: HttpRequest, ticket_id: int):
     return _detail(request, _load(request, ticket_id))
 
@@ -188,7 +199,7 @@ def patch_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatch):
 
 @router.get(
     "/tickets/{ticket_id}/handover-check",
-    response={200: HandoverCheckOut, **errors(401, 403, 404)},
+    response={200: HandoverCheckOut, **READ_ERRORS},
     summary="What the handover to L2 still misses",
 )
 def handover_check(request: HttpRequest, ticket_id: int):
@@ -225,9 +236,7 @@ def message_out(m: Message) -> dict:
     }
 
 
-@router.get(
-    "/tickets/{ticket_id}/messages", response={200: list[MessageOut], **errors(401, 403, 404)}
-)
+@router.get("/tickets/{ticket_id}/messages", response={200: list[MessageOut], **READ_ERRORS})
 def list_messages(request: HttpRequest, ticket_id: int):
     actor = request_actor(request)
     ticket = access.get_ticket(actor, ticket_id)
@@ -267,7 +276,7 @@ def upload_attachment(
     request: HttpRequest,
     ticket_id: int,
     file: File[UploadedFile],
-    kind: Form[str],
+    kind: Form[Text],
     internal: Form[bool | None] = None,
 ):
     attachment = services.attachment_add(
@@ -283,7 +292,7 @@ def upload_attachment(
 
 @router.get(
     "/tickets/{ticket_id}/attachments",
-    response={200: list[AttachmentOut], **errors(401, 403, 404)},
+    response={200: list[AttachmentOut], **READ_ERRORS},
 )
 def list_attachments(request: HttpRequest, ticket_id: int):
     actor = request_actor(request)
@@ -293,9 +302,19 @@ def list_attachments(request: HttpRequest, ticket_id: int):
 
 @router.get(
     "/attachments/{attachment_id}",
-    response={200: None, **errors(401, 403, 404)},
+    response={200: None, **READ_ERRORS},
     url_name="download_attachment",
     summary="Download (always as an attachment, never inline)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file's bytes, whatever its kind.",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
 )
 def download_attachment(request: HttpRequest, attachment_id: int):
     attachment = access.get_attachment(request_actor(request), attachment_id)
@@ -326,7 +345,7 @@ def event_out(e: TicketEvent) -> dict:
     }
 
 
-@router.get("/tickets/{ticket_id}/events", response={200: list[EventOut], **errors(401, 403, 404)})
+@router.get("/tickets/{ticket_id}/events", response={200: list[EventOut], **READ_ERRORS})
 def list_events(request: HttpRequest, ticket_id: int):
     actor = request_actor(request)
     ticket = access.get_ticket(actor, ticket_id)

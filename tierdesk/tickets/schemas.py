@@ -7,8 +7,10 @@ from enum import Enum
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from tierdesk.core.api_support import Instant, Text
+from tierdesk.core.errors import InvalidInput
 from tierdesk.tickets.services import ACTION_SERVICES
 
 
@@ -17,8 +19,8 @@ class Strict(Schema):
 
 
 class L1Checks(Strict):
-    connectivity: str = ""
-    credentials: str = ""
+    connectivity: Text = ""
+    credentials: Text = ""
 
 
 Reproducibility = Literal["", "always", "sometimes", "once"]
@@ -28,34 +30,34 @@ Priority = Literal["low", "normal", "high", "urgent"]
 class TicketFields(Strict):
     """Every writable field, all optional (PATCH sends only what changes)."""
 
-    title: str | None = Field(None, max_length=200)
+    title: Text | None = Field(None, max_length=200)
     priority: Priority | None = None
     incident: bool | None = None
-    contract_id: str | None = None
-    workspace_id: str | None = None
-    flow_id: str | None = None
-    no_flow_reason: str | None = None
-    platform_url: str | None = Field(None, description="Input only: fills the three IDs.")
-    occurred_at: AwareDatetime | None = None
-    occurred_until: AwareDatetime | None = None
-    description: str | None = None
-    expected_behaviour: str | None = None
-    actual_behaviour: str | None = None
-    steps_to_reproduce: str | None = None
+    contract_id: Text | None = None
+    workspace_id: Text | None = None
+    flow_id: Text | None = None
+    no_flow_reason: Text | None = None
+    platform_url: Text | None = Field(None, description="Input only: fills the three IDs.")
+    occurred_at: Instant | None = None
+    occurred_until: Instant | None = None
+    description: Text | None = None
+    expected_behaviour: Text | None = None
+    actual_behaviour: Text | None = None
+    steps_to_reproduce: Text | None = None
     reproducibility: Reproducibility | None = None
-    context: str | None = Field(None, description="What the user was doing when it happened.")
+    context: Text | None = Field(None, description="What the user was doing when it happened.")
     is_blocker: bool | None = None
-    blocker_impact: str | None = None
-    needed_by: AwareDatetime | None = Field(None, description="Latest acceptable time.")
+    blocker_impact: Text | None = None
+    needed_by: Instant | None = Field(None, description="Latest acceptable time.")
     l1_checks: L1Checks | None = None
-    pasted_log: str | None = None
-    no_logs_reason: str | None = None
+    pasted_log: Text | None = None
+    no_logs_reason: Text | None = None
 
 
 class TicketIn(TicketFields):
-    title: str = Field(..., min_length=1, max_length=200)
-    description: str = Field(..., min_length=1)
-    customer: str | None = Field(None, description="The customer's email address.")
+    title: Text = Field(..., min_length=1, max_length=200)
+    description: Text = Field(..., min_length=1)
+    customer: Text | None = Field(None, description="The customer's email address.")
     hand_over: bool = Field(False, description="Create straight at L2 through the handover gate.")
 
 
@@ -66,6 +68,10 @@ class TicketPatch(TicketFields):
 def service_fields(payload: TicketFields) -> dict[str, Any]:
     """The ticket fields a client set, in the services' names."""
     data = payload.model_dump(exclude_unset=True, exclude={"customer", "hand_over", "version"})
+    # An end without a start breaks the table's ticket_window_ordered constraint (a 500).
+    start_given = "occurred_at" in data or isinstance(payload, TicketIn)
+    if data.get("occurred_until") is not None and start_given and data.get("occurred_at") is None:
+        raise InvalidInput({"occurred_until": "needs occurred_at"})
     checks = data.pop("l1_checks", None)
     if checks is not None:
         data["check_connectivity"] = checks.get("connectivity", "")
@@ -141,22 +147,22 @@ class ActionIn(Strict):
     {reason}; close {confirmed?}."""
 
     version: int | None = None
-    items: list[str] | None = None
-    note: str | None = None
-    message: str | None = None
-    resolution: str | None = None
-    cause: str | None = None
-    override_reason: str | None = None
-    reason: str | None = None
-    reference: str | None = None
-    release: str | None = None
-    notes: str | None = None
+    items: list[Text] | None = None
+    note: Text | None = None
+    message: Text | None = None
+    resolution: Text | None = None
+    cause: Text | None = None
+    override_reason: Text | None = None
+    reason: Text | None = None
+    reference: Text | None = None
+    release: Text | None = None
+    notes: Text | None = None
     passed: bool | None = None
     confirmed: bool | None = None
 
 
 class MessageIn(Strict):
-    body: str = Field(..., min_length=1)
+    body: Text = Field(..., min_length=1)
     internal: bool = False
 
 
@@ -197,12 +203,12 @@ class EventOut(Schema):
 
 class ReproductionIn(Strict):
     reproduced: bool
-    steps: str = ""
-    environment: str = ""
-    observed: str = ""
-    analysis: str = ""
+    steps: Text = ""
+    environment: Text = ""
+    observed: Text = ""
+    analysis: Text = ""
     evidence_attachment_ids: list[int] = Field(default_factory=list)
-    evidence_log_lines: str = ""
+    evidence_log_lines: Text = ""
 
 
 class ReproductionOut(Schema):
