@@ -30,6 +30,7 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+demo: export TIERDESK_PLATFORM_URL ?= https://app.integra.example
 demo: install
 	$(TIERDESK) migrate
 	$(TIERDESK) demo

@@ -36,8 +36,10 @@ def organisation_create(
     sender_name: str = "",
     primary_colour: str = "",
     accent_colour: str = "",
+    logo: str = "",
+    ticket_tag: str = "",
 ) -> Organisation:
-    """Add the vendor or a partner. There is exactly one vendor."""
+    """Add the vendor or a partner with its brand. There is exactly one vendor."""
     name = (name or "").strip()
     if not name:
         raise InvalidInput({"name": "must not be empty"})
@@ -53,7 +55,11 @@ def organisation_create(
         display_name=display_name,
         sender_email=sender_email,
         sender_name=sender_name,
+        logo=logo,
+        ticket_tag=ticket_tag,
     )
+    if logo and not (logo.lstrip().startswith("<svg") or logo.startswith("data:image/")):
+        raise InvalidInput({"logo": "must be an inline SVG document or a data:image/ URL"})
     if primary_colour:
         org.primary_colour = primary_colour
     if accent_colour:

@@ -8,7 +8,6 @@ are derived from names, so every load produces the same IDs and URLs.
 from __future__ import annotations
 
 import hashlib
-import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -309,15 +308,7 @@ def _create_org(spec: OrgSpec) -> Organisation:
         "logo": spec.logo,
         "ticket_tag": spec.ticket_tag,
     }
-    accepted = inspect.signature(organisation_create).parameters
-    later = {k: values.pop(k) for k in ("logo", "ticket_tag") if k not in accepted}
-    org = organisation_create(**values)
-    if later:
-        # Stopgap until organisation_create takes the logo and ticket tag (reported to
-        # the core's owner): without them the partners' branding cannot be shown.
-        Organisation.objects.filter(pk=org.pk).update(**later)
-        org.refresh_from_db()
-    return org
+    return organisation_create(**values)
 
 
 def build_world() -> dict[str, Organisation]:
