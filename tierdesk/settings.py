@@ -19,6 +19,8 @@
 | `TIERDESK_STATICFILES_STORAGE` | WhiteNoise compressed manifest (plain when `DEBUG`) | static files storage class |
 | `TIERDESK_SECURE_COOKIES` | `false` | send session and CSRF cookies over HTTPS only |
 | `TIERDESK_TASK_BACKEND` | `django_tasks_db.DatabaseBackend` | the background task backend |
+| `TIERDESK_WEBHOOK_ALLOW_PRIVATE` | `false` | let webhooks target private and loopback addresses (link-local, multicast, reserved never) |
+| `TIERDESK_WEBHOOK_TIMEOUT` | `10` | seconds a webhook receiver has to answer one attempt |
 | `TIERDESK_TEST_DB_NAME` | `test_tierdesk` | PostgreSQL test database name (tests only) |
 | `TIERDESK_BIND` | `127.0.0.1:8000` | where `tierdesk serve` listens (read by the CLI) |
 | `WEB_CONCURRENCY` | `2` | gunicorn worker processes of `tierdesk serve` (read by the CLI) |
@@ -81,6 +83,7 @@ INSTALLED_APPS = [
     "tierdesk.accounts",
     "tierdesk.directory",
     "tierdesk.tickets",
+    "tierdesk.notify",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +202,8 @@ TIERDESK_PLATFORM_URL = os.environ.get("TIERDESK_PLATFORM_URL", "https://app.ela
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+TIERDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("TIERDESK_WEBHOOK_ALLOW_PRIVATE")
+TIERDESK_WEBHOOK_TIMEOUT = float(os.environ.get("TIERDESK_WEBHOOK_TIMEOUT", "10"))
 
 LOGGING = {
     "version": 1,

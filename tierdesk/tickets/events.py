@@ -1,4 +1,5 @@
-"""Writes the audit rows: one immutable event per move or change."""
+"""Writes the audit rows: one immutable event per move or change, and — in the same
+transaction — the outbox row of each event a webhook can hear (`notify.outbox`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from tierdesk.core.actor import Actor
+from tierdesk.notify import outbox
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
 
@@ -19,7 +21,7 @@ def record(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         actor=actor.user,
         actor_role=actor.role,
@@ -32,3 +34,5 @@ def record(
         data=data or {},
         created_at=now,
     )
+    outbox.record_ticket_event(event)
+    return event

@@ -1,0 +1,1 @@
+"""Notifications out: the webhook outbox, fan-out, signed delivery with retries."""
