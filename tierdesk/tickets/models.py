@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 
 from tierdesk.core.models import TimeStamped
 from tierdesk.tickets.sniff import is_image_type, is_text_type
@@ -189,8 +192,25 @@ class AttachmentKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class _AttachmentStorage(LazyObject):
+    """The "attachments" storage, looked up when first used and again after STORAGES
+    changes (Django evaluates a field's storage callable only once, at model load)."""
+
+    def _setup(self):
+        self._wrapped = storages["attachments"]
+
+
+attachment_storage = _AttachmentStorage()
+
+
+@receiver(setting_changed)
+def _storages_changed(*, setting: str, **kwargs) -> None:
+    if setting == "STORAGES":
+        attachment_storage._wrapped = empty
+
+
 def _attachment_storage():
-    return storages["attachments"]
+    return attachment_storage
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

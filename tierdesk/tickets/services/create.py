@@ -62,17 +62,14 @@ def ticket_create(
     if actor.org_id is None:
         raise Forbidden("Only people of an organisation open tickets.")
     partner = Organisation.objects.get(pk=actor.org_id)
-    ticket = Ticket(
-        partner=partner,
-        customer=_customer_for(actor, partner, customer),
-        created_by=actor.user,
-        **cleaned,
-    )
+    ticket = Ticket(partner=partner, created_by=actor.user, **cleaned)
     handover = None
     if hand_over:
         handover = selectors.handover_draft(ticket)
     ctx = context(actor=actor, ticket=None, now=now, handover=handover)
     transition = workflow.require(action, ctx)
+    # Only once the role may create at all: naming a customer must not be answered first.
+    ticket.customer = _customer_for(actor, partner, customer)
     ticket.number = next_in_sequence("ticket", start=FIRST_TICKET_NUMBER)
     if hand_over:
         ticket.handed_over_by = actor.user
