@@ -35,8 +35,10 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.test import override_settings
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -110,9 +112,21 @@ class Data:
 
 
 @pytest.fixture(scope="module")
-def data(django_db_setup, django_db_blocker):
+def attachments_storage(tmp_path_factory) -> dict[str, Any]:
+    """Where the module's attachments live: the world's files must still be there in each
+    test (conftest gives every test a folder of its own)."""
+    location = tmp_path_factory.mktemp("schema-attachments")
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(location), "base_url": None},
+    }
+
+
+@pytest.fixture(scope="module")
+def data(django_db_setup, django_db_blocker, attachments_storage):
     """Built once; every test runs in a savepoint inside this transaction."""
-    with django_db_blocker.unblock():
+    storages = {**django_settings.STORAGES, "attachments": attachments_storage}
+    with django_db_blocker.unblock(), override_settings(STORAGES=storages):
         outer = transaction.atomic()
         outer.__enter__()
         try:
@@ -124,9 +138,10 @@ def data(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def in_process_app(db):
+def in_process_app(db, settings, attachments_storage):
     """The WSGI app on the test's own connection: Django closes a connection it finds inside
     a transaction when a request starts or ends, which would end the test transaction."""
+    settings.STORAGES = {**settings.STORAGES, "attachments": attachments_storage}
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     # 4xx are expected here by the hundred; a 5xx still logs its traceback.
