@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -94,7 +95,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
     }
     if args.max_tasks:
         options["max_tasks"] = args.max_tasks
-    call_command("db_worker", **options)
+    stop = threading.Event()
+    if not (args.batch or args.no_beat):
+        # The beat enqueues the periodic sweeps (SLA, webhook outbox); see core/periodic.py.
+        from tierdesk.core.periodic import beat_forever
+
+        threading.Thread(target=beat_forever, args=(stop,), name="beat", daemon=True).start()
+    try:
+        call_command("db_worker", **options)
+    finally:
+        stop.set()
     return 0
 
 
@@ -279,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
     worker.add_argument("--queues", default="*", help="comma-separated queues (default: all)")
     worker.add_argument("--max-tasks", type=int, help="exit after this many tasks")
+    worker.add_argument(
+        "--no-beat", action="store_true", help="do not enqueue the periodic sweeps from here"
+    )
 
     _command(sub, "migrate", cmd_migrate, "apply database migrations")
 

@@ -39,3 +39,16 @@ def next_in_sequence(name: str, *, start: int = 1) -> int:
     Sequence.objects.get_or_create(name=name, defaults={"value": start - 1})
     Sequence.objects.filter(name=name).update(value=F("value") + 1)
     return Sequence.objects.values_list("value", flat=True).get(name=name)
+
+
+class PeriodicLease(models.Model):
+    """When a periodic job is next due. Every worker's beat tries to claim a due job with
+    one conditional UPDATE, so however many workers run, each job is enqueued once per
+    interval."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} due {self.next_run_at:%Y-%m-%d %H:%M:%S}"

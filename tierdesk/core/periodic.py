@@ -1,0 +1,86 @@
+"""The beat: periodic jobs (the SLA sweep, the webhook outbox sweep) enqueued on the
+database task queue at their interval, exactly once per interval however many workers run.
+
+Each `tierdesk worker` runs `beat_forever()` in a thread beside `db_worker`. A due job is
+claimed with a conditional UPDATE on its `PeriodicLease` row (only one worker's UPDATE
+matches), then its task is enqueued; whichever worker is free runs it. The jobs are
+idempotent, so a claim lost to a crash costs one interval, never a duplicate effect.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, transaction
+
+from tierdesk.core import clock
+from tierdesk.core.models import PeriodicLease
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task_path: str  # "module:attribute" of a django-tasks task
+    every_seconds: int
+
+    def task(self):
+        module, attribute = self.task_path.split(":")
+        return getattr(import_module(module), attribute)
+
+
+def jobs() -> tuple[Job, ...]:
+    return (
+        Job("sla.sweep", "tierdesk.sla.tasks:sla_sweep_task", settings.TIERDESK_SLA_SWEEP_SECONDS),
+        Job("webhooks.sweep", "tierdesk.notify.tasks:sweep_outbox_task", 60),
+    )
+
+
+def claim(job: Job, *, now) -> bool:
+    """True for exactly one caller per interval: the one whose UPDATE moved the lease."""
+    following = now + timedelta(seconds=job.every_seconds)
+    claimed = PeriodicLease.objects.filter(name=job.name, next_run_at__lte=now).update(
+        next_run_at=following, last_run_at=now
+    )
+    if claimed:
+        return True
+    if PeriodicLease.objects.filter(name=job.name).exists():
+        return False
+    try:
+        with transaction.atomic():
+            PeriodicLease.objects.create(name=job.name, next_run_at=following, last_run_at=now)
+    except IntegrityError:  # another worker created it first and owns this interval
+        return False
+    return True
+
+
+def tick() -> list[str]:
+    """Enqueue every job that is due now; returns the names enqueued."""
+    now = clock.now()
+    enqueued = []
+    for job in jobs():
+        if claim(job, now=now):
+            job.task().enqueue()
+            enqueued.append(job.name)
+    return enqueued
+
+
+def beat_forever(stop: threading.Event, *, interval: float = 5.0) -> None:
+    """Tick until `stop` is set. A failing tick is logged and retried next time."""
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            names = tick()
+            if names:
+                log.info("beat enqueued %s", ", ".join(names))
+        except Exception:
+            log.exception("beat tick failed; trying again in %.0f s", interval)
+        finally:
+            close_old_connections()
+        stop.wait(interval)
