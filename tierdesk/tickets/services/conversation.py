@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import IO
 
 from django.conf import settings
@@ -29,6 +30,15 @@ from tierdesk.tickets.services.transitions import customer_reply_in_tx
 from tierdesk.tickets.sniff import is_image_type, is_text_type, sniff_content_type
 
 SNIFF_BYTES = 8192
+# Path separators and control characters (NUL, CR/LF…) never reach a stored label.
+_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def _safe_filename(filename: str) -> str:
+    """The client's name as a label only: no path, no control characters, and no lone
+    surrogate (which a mail decoder may leave and PostgreSQL cannot store)."""
+    name = (filename or "upload").encode("utf-8", "replace").decode("utf-8")
+    return _UNSAFE_IN_NAME.sub("_", name)[-200:]
 
 
 def _writable(ticket: Ticket) -> None:
@@ -136,7 +146,7 @@ def attachment_add(
         if message is None or (actor.is_customer and message.internal):
             raise InvalidInput({"message_id": "is not a message of this ticket"})
     digest = hashlib.sha256(content).hexdigest()
-    safe_name = (filename or "upload").replace("/", "_").replace("\\", "_")[-200:]
+    safe_name = _safe_filename(filename)
     attachment = Attachment(
         ticket=ticket,
         message=message,
