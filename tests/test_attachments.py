@@ -298,6 +298,34 @@ def test_files_are_stored_under_a_content_addressed_name(world, attachment_dir, 
     assert "/" not in attachment.filename and "\\" not in attachment.filename
 
 
+@pytest.mark.parametrize(
+    "filename",
+    ["nul\x00byte.log", "line\r\nbreak.log", "tab\tand\x7fdel.log", "lone\udcffsurrogate.log"],
+    ids=["nul", "crlf", "controls", "lone surrogate"],
+)
+def test_a_filename_any_database_can_store_and_any_header_can_carry(world, client, filename):
+    # given a name as a mail attachment may bring it: control characters, or bytes the
+    # mail decoder kept as a lone surrogate (PostgreSQL refuses both)
+    ticket = new_ticket(world, "acme")
+    # when a log arrives under it
+    attachment = services.attachment_add(
+        actor=world.actor("acme_l1"),
+        ticket_id=ticket.pk,
+        file=PLAIN_LOG,
+        filename=filename,
+        kind=AttachmentKind.LOG,
+    )
+    # then it is stored, its label holds only printable, encodable characters
+    attachment.refresh_from_db()
+    assert attachment.filename.startswith(filename[:3])
+    assert not re.search(r"[\x00-\x1f\x7f]", attachment.filename)
+    attachment.filename.encode("utf-8")
+    # and it downloads
+    client.force_login(world.user("acme_l1"))
+    response, body = _download(client, attachment.pk)
+    assert (response.status_code, body) == (200, PLAIN_LOG)
+
+
 def test_the_attachment_storage_is_private_with_no_url():
     # given the attachment storage as the project configures it (not the test override)
     from tierdesk import settings as project_settings
