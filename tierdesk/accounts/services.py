@@ -176,3 +176,22 @@ def token_authenticate(token: str) -> User | None:
     if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
     return record.user
+
+
+def user_preferences_update(*, user: User, time_zone: str, language: str) -> User:
+    """A person's own display settings: the time zone times are shown in and the language
+    of the pages (one of settings.LANGUAGES)."""
+    import zoneinfo
+
+    from django.conf import settings
+
+    errors = {}
+    if time_zone not in zoneinfo.available_timezones():
+        errors["time_zone"] = "is not a time zone"
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        errors["language"] = "is not a language Tierdesk speaks"
+    if errors:
+        raise InvalidInput(errors)
+    user.time_zone, user.language = time_zone, language
+    user.save(update_fields=["time_zone", "language"])
+    return user

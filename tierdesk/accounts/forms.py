@@ -1,0 +1,37 @@
+"""Sign-in and the person's own settings (shape only)."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in, asking for the email address people sign in with."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email address")
+        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+        self.fields["password"].label = _("Password")
+
+
+def _zones() -> list[tuple[str, str]]:
+    return [(z, z.replace("_", " ")) for z in sorted(zoneinfo.available_timezones())]
+
+
+class PreferencesForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("Every date and time is shown in this zone (and in UTC where it matters)."),
+    )
+    language = forms.ChoiceField(label=_("Language"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = _zones()
+        self.fields["language"].choices = [(c, n) for c, n in settings.LANGUAGES]

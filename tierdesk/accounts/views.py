@@ -1,0 +1,72 @@
+"""Signing in and out, password reset by mail (Django's auth views with our templates),
+and the person's own settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from tierdesk.accounts.forms import PreferencesForm, SignInForm
+from tierdesk.accounts.services import user_preferences_update
+from tierdesk.core.errors import InvalidInput
+
+sign_in = auth.LoginView.as_view(
+    template_name="registration/login.html",
+    authentication_form=SignInForm,
+    redirect_authenticated_user=True,
+)
+password_reset = auth.PasswordResetView.as_view(
+    template_name="registration/password_reset_form.html",
+    email_template_name="registration/password_reset_email.txt",
+    subject_template_name="registration/password_reset_subject.txt",
+    success_url=reverse_lazy("password_reset_done"),
+)
+password_reset_done = auth.PasswordResetDoneView.as_view(
+    template_name="registration/password_reset_done.html"
+)
+password_reset_confirm = auth.PasswordResetConfirmView.as_view(
+    template_name="registration/password_reset_confirm.html",
+    success_url=reverse_lazy("password_reset_complete"),
+)
+password_reset_complete = auth.PasswordResetCompleteView.as_view(
+    template_name="registration/password_reset_complete.html"
+)
+
+
+@require_http_methods(["GET", "POST"])
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """POST signs out; GET asks first (a link can be followed by anything, a sign-out
+    should not happen by accident)."""
+    if request.method == "POST":
+        logout(request)
+        messages.success(request, _("You are signed out."))
+        return redirect("login")
+    return render(request, "registration/logout_confirm.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"time_zone": user.time_zone, "language": user.language}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_preferences_update(user=user, **form.cleaned_data)
+        except InvalidInput as exc:
+            for name, reason in exc.fields.items():
+                form.add_error(name if name in form.fields else None, reason)
+        else:
+            translation.activate(user.language)
+            messages.success(request, _("Your settings are saved."))
+            return redirect("profile")
+    status = 422 if form.errors else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
