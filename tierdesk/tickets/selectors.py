@@ -169,7 +169,7 @@ class Queue:
 # latest acceptable time) in next_deadline, and flags tickets at risk; without it the
 # queues order by the customer's latest acceptable time and call "at risk" what is due
 # within a day.
-_TICKET_FIELDS = {f.name for f in Ticket._meta.get_fields()}
+_TICKET_FIELDS = {f.name for f in Ticket._meta.local_fields}
 HAS_SLA = "next_deadline" in _TICKET_FIELDS
 DEADLINE = "next_deadline" if HAS_SLA else "needed_by"
 

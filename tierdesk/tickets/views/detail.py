@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,11 +18,6 @@ from tierdesk.tickets.models import Attachment, Ticket
 from tierdesk.tickets.services import may_edit
 from tierdesk.tickets.sniff import sniff_content_type
 from tierdesk.tickets.views.common import actor_or_403, ticket_or_404
-
-try:  # the SLA app shows the ticket's clocks; the page works without it
-    from tierdesk.sla.selectors import ticket_sla
-except ImportError:  # pragma: no cover - until the SLA app is installed
-    ticket_sla = None
 
 PREVIEW_LINES = 60
 PREVIEW_BYTES = 64 * 1024
@@ -79,10 +75,19 @@ def ticket_context(
         "reproduction_form": reproduction_form,
         "can_edit": may_edit(actor, ticket),
         "can_write": ticket.status != "closed",
-        "sla": ticket_sla(ticket) if ticket_sla and not actor.is_customer else None,
+        "sla": _clocks(ticket) if not actor.is_customer else None,
         **page,
     }
     return context
+
+
+def _clocks(ticket: Ticket) -> dict[str, Any] | None:
+    """The ticket's SLA clocks, when the SLA app is installed (the page works without)."""
+    if not apps.is_installed("tierdesk.sla"):
+        return None
+    from tierdesk.sla.selectors import ticket_sla
+
+    return ticket_sla(ticket)
 
 
 def _reproduction_initial(ticket: Ticket, page: dict[str, Any]) -> dict[str, Any]:
