@@ -14,7 +14,7 @@ def _private_storage(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "attachments": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "tierdesk.core.storage.PrivateFileSystemStorage",
             "OPTIONS": {"location": str(tmp_path / "attachments"), "base_url": None},
         },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -339,11 +339,6 @@ def test_the_attachment_storage_is_private_with_no_url():
     assert os.fspath(location) == os.fspath(Path(project_settings.STORAGE_DIR).resolve())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FileSystemStorage turns base_url=None into MEDIA_URL ('/'), so file.url answers "
-    "'/tickets/…'; the attachments storage needs a class with no URL (settings.py)",
-)
 def test_an_attachment_has_no_url_of_its_own():
     # given the attachment storage as the project configures it
     from tierdesk import settings as project_settings

@@ -168,7 +168,7 @@ STORAGES = {
     # Private: no base_url, so no file is ever reachable by a URL of its own; downloads go
     # through a view that checks access and sends Content-Disposition: attachment.
     "attachments": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "tierdesk.core.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": str(STORAGE_DIR), "base_url": None},
     },
     "staticfiles": {
