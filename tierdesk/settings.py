@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "tierdesk.accounts",
     "tierdesk.directory",
     "tierdesk.tickets",
+    "tierdesk.portal",
     "tierdesk.notify",
 ]
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from tierdesk.accounts import views as account_views
 from tierdesk.api import api
@@ -8,6 +8,7 @@ from tierdesk.tickets import views as ticket_views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("portal/", include("tierdesk.portal.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),

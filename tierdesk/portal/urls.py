@@ -1,0 +1,17 @@
+"""The customer portal, mounted under /portal/."""
+
+from django.urls import path
+
+from tierdesk.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.ticket_list, name="tickets"),
+    path("new/", views.ticket_new, name="new"),
+    path("tickets/<int:number>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:number>/reply/", views.ticket_reply, name="reply"),
+    path("tickets/<int:number>/reopen/", views.ticket_reopen, name="reopen"),
+    path("tickets/<int:number>/close/", views.ticket_close, name="close"),
+    path("files/<int:attachment_id>/", views.attachment_file, name="file"),
+]
