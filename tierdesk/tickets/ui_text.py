@@ -90,6 +90,11 @@ CLOCK = {
     "resolution": _("Resolution"),
     "needed_by": _("Customer's deadline"),
 }
+VERIFICATION = {
+    "pending": _("Awaiting verification"),
+    "passed": _("Passed"),
+    "failed": _("Failed"),
+}
 # At L2, taking a ticket accepts the handover; at L3 it accepts the escalation.
 TAKE_AT_LEVEL = {1: _("Take"), 2: _("Accept the handover"), 3: _("Accept the escalation")}
 
@@ -104,6 +109,7 @@ TABLES = {
     "event": EVENT,
     "action": ACTION,
     "clock": CLOCK,
+    "verification": VERIFICATION,
 }
 
 
