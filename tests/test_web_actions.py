@@ -288,7 +288,7 @@ def test_verify_shows_the_reproduction_beside_the_form(world, client):
     ticket = ticket_at(world, "verifying@L2")
     client.force_login(world.user("l2"))
     page = client.get(f"/tickets/{ticket.number}/").content
-    verify = page.split(b'id="verify"')[1].split(b"</section>")[0]
+    verify = page.split(b'id="verify"')[1].split(b"</details>")[0]
     assert b"/act/verify_fix/" in verify
     assert b"Reproduction record" in verify
     assert b"Token is not persisted" in verify or b"refresh token is not persisted" in verify
