@@ -21,6 +21,21 @@
 | `TIERDESK_TASK_BACKEND` | `django_tasks_db.DatabaseBackend` | the background task backend |
 | `TIERDESK_WEBHOOK_ALLOW_PRIVATE` | `false` | let webhooks target private and loopback addresses (link-local, multicast, reserved never) |
 | `TIERDESK_WEBHOOK_TIMEOUT` | `10` | seconds a webhook receiver has to answer one attempt |
+| `EMAIL_HOST` | empty | SMTP server of outbound mail; empty: mail is written to files under `var/mail` (nothing leaves the machine) |
+| `EMAIL_PORT` | `25` | SMTP port (587 with `EMAIL_USE_TLS`, 465 with `EMAIL_USE_SSL`) |
+| `EMAIL_HOST_USER` / `EMAIL_HOST_PASSWORD` | empty | SMTP authentication |
+| `EMAIL_USE_TLS` / `EMAIL_USE_SSL` | `false` | STARTTLS / TLS from the start |
+| `EMAIL_TIMEOUT` | `30` | seconds an SMTP conversation may take |
+| `EMAIL_BACKEND` | SMTP when `EMAIL_HOST` is set, else files | Django mail backend class |
+| `DEFAULT_FROM_EMAIL` | `support@localhost` | From address when an organisation has no sender address |
+| `TIERDESK_MAIL_NOTIFY` | `true` | write notification mails for ticket events |
+| `TIERDESK_MAIL_BASE_URL` | `http://127.0.0.1:8000` | base of the ticket links in mail |
+| `TIERDESK_MAIL_DOMAIN` | the sender address's domain | right-hand side of our Message-IDs |
+| `TIERDESK_MAIL_UNKNOWN_SENDERS` | `refuse` | mail from an unregistered address: `refuse` (a polite answer) or `triage` (held for an admin, who registers the sender) |
+| `TIERDESK_MAIL_AUTOREPLY_PER_HOUR` | `5` | automatic replies to one address per hour, at most |
+| `TIERDESK_MAIL_MAX_BYTES` | `52428800` (50 MiB) | larger inbound mail is held, not processed |
+| `TIERDESK_MAIL_FETCH_SECONDS` | `60` | how often the worker polls the IMAP mailboxes |
+| `TIERDESK_MAIL_IMAP_TIMEOUT` | `60` | seconds an IMAP server has to answer |
 | `TIERDESK_TEST_DB_NAME` | `test_tierdesk` | PostgreSQL test database name (tests only) |
 | `TIERDESK_BIND` | `127.0.0.1:8000` | where `tierdesk serve` listens (read by the CLI) |
 | `WEB_CONCURRENCY` | `2` | gunicorn worker processes of `tierdesk serve` (read by the CLI) |
@@ -85,6 +100,7 @@ INSTALLED_APPS = [
     "tierdesk.tickets",
     "tierdesk.portal",
     "tierdesk.notify",
+    "tierdesk.mail",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +225,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TIERDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("TIERDESK_WEBHOOK_ALLOW_PRIVATE")
 TIERDESK_WEBHOOK_TIMEOUT = float(os.environ.get("TIERDESK_WEBHOOK_TIMEOUT", "10"))
+
+# Mail: Django's own setting names; without EMAIL_HOST nothing leaves the machine.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT") or 30)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "support@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+TIERDESK_MAIL_NOTIFY = env_bool("TIERDESK_MAIL_NOTIFY", True)
+TIERDESK_MAIL_BASE_URL = os.environ.get("TIERDESK_MAIL_BASE_URL", "http://127.0.0.1:8000").rstrip(
+    "/"
+)
+TIERDESK_MAIL_DOMAIN = os.environ.get("TIERDESK_MAIL_DOMAIN", "")
+TIERDESK_MAIL_UNKNOWN_SENDERS = os.environ.get("TIERDESK_MAIL_UNKNOWN_SENDERS", "refuse")
+TIERDESK_MAIL_AUTOREPLY_PER_HOUR = int(os.environ.get("TIERDESK_MAIL_AUTOREPLY_PER_HOUR", "5"))
+TIERDESK_MAIL_MAX_BYTES = int(os.environ.get("TIERDESK_MAIL_MAX_BYTES", 50 * 1024 * 1024))
+TIERDESK_MAIL_FETCH_SECONDS = int(os.environ.get("TIERDESK_MAIL_FETCH_SECONDS", "60"))
+TIERDESK_MAIL_IMAP_TIMEOUT = float(os.environ.get("TIERDESK_MAIL_IMAP_TIMEOUT", "60"))
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,9 @@ Services are atomic, so a refused command leaves nothing half-written.
     tierdesk token create EMAIL | token revoke ID
     tierdesk directory import FILE         JSON or CSV, idempotent
     tierdesk docs                          write docs/process.md
+    tierdesk mail-in [--partner NAME]      take in one mail from stdin (an MTA pipe)
+    tierdesk mail-fetch [--mailbox NAME]   poll the IMAP mailboxes once
+    tierdesk mail-reprocess ID …           process held mail again (see tierdesk/cli/mail.py)
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 # The repository checkout the package runs from (an editable install); docs/ lives here.
-REPO_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = Path(__file__).resolve().parent.parent.parent
 PROCESS_DOC = REPO_DIR / "docs" / "process.md"
 DEFAULT_BIND = "127.0.0.1:8000"
 
@@ -353,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("file")
     imp.add_argument("--format", choices=("json", "csv"), help="default: from the file")
+
+    from tierdesk.cli import mail
+
+    mail.add_commands(sub, _command)
     return parser
 
 

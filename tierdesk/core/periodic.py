@@ -1,5 +1,6 @@
-"""The beat: periodic jobs (the SLA sweep, the webhook outbox sweep) enqueued on the
-database task queue at their interval, exactly once per interval however many workers run.
+"""The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the mail sweep and
+the IMAP fetch) enqueued on the database task queue at their interval, exactly once per
+interval however many workers run.
 
 Each `tierdesk worker` runs `beat_forever()` in a thread beside `db_worker`. A due job is
 claimed with a conditional UPDATE on its `PeriodicLease` row (only one worker's UPDATE
@@ -35,10 +36,16 @@ class Job:
         return getattr(import_module(module), attribute)
 
 
+def _mail_fetch_seconds() -> int:
+    return settings.TIERDESK_MAIL_FETCH_SECONDS
+
+
 def jobs() -> tuple[Job, ...]:
     return (
         Job("sla.sweep", "tierdesk.sla.tasks:sla_sweep_task", settings.TIERDESK_SLA_SWEEP_SECONDS),
         Job("webhooks.sweep", "tierdesk.notify.tasks:sweep_outbox_task", 60),
+        Job("mail.sweep", "tierdesk.mail.tasks:sweep_mail_task", 60),
+        Job("mail.fetch", "tierdesk.mail.tasks:fetch_mail_task", _mail_fetch_seconds()),
     )
 
 

@@ -1,5 +1,6 @@
 """Writes the audit rows: one immutable event per move or change, and — in the same
-transaction — the outbox row of each event a webhook can hear (`notify.outbox`)."""
+transaction — the outbox row of each event a webhook can hear (`notify.outbox`) and the
+mail rows of the notifications it causes (`mail.notifications`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from tierdesk.core.actor import Actor
+from tierdesk.mail import notifications as mail
 from tierdesk.notify import outbox
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -35,4 +37,5 @@ def record(
         created_at=now,
     )
     outbox.record_ticket_event(event)
+    mail.on_ticket_event(event)
     return event
