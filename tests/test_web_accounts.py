@@ -122,3 +122,15 @@ def test_signed_out_visitors_are_sent_to_sign_in(db, client, url):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=")
+
+
+def test_without_a_page_to_return_to_customers_land_in_their_portal_and_staff_in_the_console(
+    world, client
+):
+    response = client.post("/login/", {"username": "acme_l1@example.test", "password": PASSWORD})
+    assert response["Location"] == "/"
+    client.logout()
+    response = client.post(
+        "/login/", {"username": "acme_customer@example.test", "password": PASSWORD}
+    )
+    assert response["Location"] == "/portal/"

@@ -3,26 +3,41 @@ and the person's own settings."""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tierdesk.accounts.forms import PreferencesForm, SignInForm
 from tierdesk.accounts.services import user_preferences_update
-from tierdesk.core.errors import InvalidInput
+from tierdesk.core.actor import actor_for
+from tierdesk.core.errors import Forbidden, InvalidInput
 
-sign_in = auth.LoginView.as_view(
-    template_name="registration/login.html",
-    authentication_form=SignInForm,
-    redirect_authenticated_user=True,
-)
+
+class SignInView(auth.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Without a page to return to, customers go to their portal, staff to the console."""
+        try:
+            customer = actor_for(self.request.user).is_customer
+        except Forbidden:
+            customer = False
+        if customer and apps.is_installed("tierdesk.portal"):
+            return reverse("portal:tickets")
+        return super().get_default_redirect_url()
+
+
+sign_in = SignInView.as_view()
 password_reset = auth.PasswordResetView.as_view(
     template_name="registration/password_reset_form.html",
     email_template_name="registration/password_reset_email.txt",
