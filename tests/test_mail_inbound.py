@@ -276,3 +276,34 @@ def test_mail_in_exit_codes_for_an_mta(world_, monkeypatch, capsys):
     code, output = mail_in(monkeypatch, capsys, mail(customer(world_), "Later"))
     assert code == 75 and "temporary failure" in output
     assert not InboundMessage.objects.exists() and not HeldMail.objects.exists()
+
+
+def test_admins_see_held_mail_and_process_it_again(world_, smtp, settings, client):
+    # given an unknown sender's mail held for triage, and a quarantined unreadable one
+    settings.TIERDESK_MAIL_UNKNOWN_SENDERS = "triage"
+    triaged = inbound.intake(mail("new@acme-customer.example", "Hello there"), source="t")
+    broken = inbound.intake(b"\x00 not a mail at all", source="t")
+    client.force_login(world_.user("admin"))
+    # when an admin opens the held mail
+    page = client.get("/admin/mail/heldmail/")
+    assert page.status_code == 200
+    assert b"Hello there" in page.content and b"Quarantine: cannot be read" in page.content
+    detail = client.get(f"/admin/mail/heldmail/{broken.held_id}/change/")
+    assert detail.status_code == 200 and b"no usable sender" in detail.content
+    # and turns the triaged one into a ticket with the admin action
+    response = client.post(
+        "/admin/mail/heldmail/",
+        {"action": "register_sender", "_selected_action": [triaged.held_id]},
+        follow=True,
+    )
+    assert response.status_code == 200 and b"turned into a ticket" in response.content
+    assert HeldMail.objects.get(pk=triaged.held_id).resolved_at is not None
+    assert smtp.to("new@acme-customer.example")
+    # and processing the unreadable one again keeps it held, with its reason
+    client.post(
+        "/admin/mail/heldmail/",
+        {"action": "process_again", "_selected_action": [broken.held_id]},
+        follow=True,
+    )
+    held = HeldMail.objects.get(pk=broken.held_id)
+    assert held.resolved_at is None and held.attempts == 2

@@ -232,3 +232,12 @@ def test_a_mail_that_fails_is_held_and_processed_again_from_the_cli(
     held.refresh_from_db()
     assert held.resolved_at is not None and "ticket_created" in held.resolution
     assert visible_tickets(SYSTEM).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_very_long_mail_opens_a_ticket_with_its_text_shortened(world_, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    body = "A line of a very long log pasted into the mail.\n" * 6000  # ~290,000 characters
+    result = inbound.intake(mail(world_.user("acme_customer").email, "Long", body), source="t")
+    ticket = visible_tickets(SYSTEM).get(number=result.ticket_number)
+    assert len(ticket.description) < 160_000 and ticket.description.endswith("attached as .eml]")

@@ -127,9 +127,6 @@ class HeldMailAdmin(ReadOnlyAdmin):
     readonly_fields = ("raw_size", "raw_text")
     actions = (process_again, register_sender)
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None and request.user.is_staff  # the changelist actions need it
-
     @admin.display(boolean=True)
     def open(self, obj: HeldMail) -> bool:
         return obj.resolved_at is None

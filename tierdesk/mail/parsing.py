@@ -24,7 +24,8 @@ REPLY_MARKER = "##- Please type your reply above this line -##"
 LOOP_HEADER = "X-Tierdesk-Loop"
 OWN_MAIL = "our own mail came back"
 
-MSGID = re.compile(r"<([^<>\s]+)>")
+MSGID = re.compile(r"<([^<>\s\x00-\x1f\x7f]+)>")
+ADDRESS = re.compile(r"[^@\s<>\x00-\x1f\x7f]+@[^@\s<>\x00-\x1f\x7f]+\.[^@\s<>\x00-\x1f\x7f]+")
 SUBJECT_NUMBER = re.compile(r"\[([A-Za-z0-9_-]{1,12})#(\d{1,10})\]")
 _LATIN = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"}
 _QUOTE_HEADS = (
@@ -348,7 +349,7 @@ def parse(raw: bytes) -> ParsedMail:
     pairs = email.utils.getaddresses([_header(msg, "From")])
     from_name, from_email = pairs[0] if pairs else ("", "")
     from_email = from_email.strip().lower()
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", from_email):
+    if not ADDRESS.fullmatch(from_email) or len(from_email) > 320:
         raise Unparseable("no usable sender address in From")
     message_ids = MSGID.findall(msg.get("Message-ID") or "")
     recipients = [

@@ -26,6 +26,7 @@ from tierdesk.tickets.sniff import is_image_type, is_text_type, sniff_content_ty
 
 URL = re.compile(r"https?://\S+/c/[0-9a-fA-F]{24}/w/\S+")
 LOG_NAMES = (".log", ".txt", ".jsonl", ".json", ".csv")
+MAX_BODY = 150_000
 
 
 class TemporaryFailure(Exception):
@@ -155,6 +156,8 @@ def _automatic(parsed, log, tickets_: list[Ticket]) -> IntakeResult:
 
 def _text(parsed) -> str:
     body = clean(parsed.body).strip()
+    if len(body) > MAX_BODY:  # a ticket's text has a limit; the whole mail is in the .eml
+        body = body[:MAX_BODY] + "\n\n[… shortened; the whole mail is attached as .eml]"
     return body or "(no text; see the attached files)"
 
 
