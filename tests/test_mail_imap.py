@@ -6,6 +6,12 @@ stops the mails after it."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 from tests.test_mail_support import (
@@ -222,3 +228,55 @@ def test_a_wrong_password_is_reported_and_other_mailboxes_still_fetch(world_, do
     bad, good = imap.fetch_all()
     assert "cannot sign in" in bad.error and "wrong" not in bad.error
     assert good.outcomes == {InboundOutcome.TICKET_CREATED: 1}
+
+
+def test_a_fetch_process_killed_with_sigkill_and_run_again_imports_each_mail_once(
+    world_, dovecot, folder
+):
+    """The real thing: `tierdesk mail-fetch` in its own process, killed with SIGKILL
+    wherever it happens to be once some mails are in, then run again."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("another process cannot reach SQLite's in-memory test database")
+    box = mailbox_for(world_, dovecot, folder)
+    count = 40
+    for raw in customer_mails(world_, count):
+        dovecot.append(folder, raw)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _url_of(connection.settings_dict),
+        "TIERDESK_MAIL_NOTIFY": "true",
+    }
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from tierdesk.cli import main; sys.exit(main(['mail-fetch']))",
+    ]
+    # when a fetch is killed after at least ten mails were committed
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while InboundMessage.objects.count() < 10 and time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(process.stderr.read().decode())
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    killed_at = InboundMessage.objects.count()
+    assert 10 <= killed_at < count, "the fetch was not killed halfway"
+    # and run again to the end
+    done = subprocess.run(command, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    # then every mail is imported exactly once and flagged
+    assert imported_titles() == sorted(f"Issue {n}" for n in range(count))
+    assert InboundMessage.objects.count() == count
+    assert all("$TierdeskImported" in f for f in dovecot.flags(folder).values())
+    box.refresh_from_db()
+    assert box.last_uid == count
+
+
+def _url_of(db: dict) -> str:
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"

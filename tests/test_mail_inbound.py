@@ -307,3 +307,33 @@ def test_admins_see_held_mail_and_process_it_again(world_, smtp, settings, clien
     )
     held = HeldMail.objects.get(pk=broken.held_id)
     assert held.resolved_at is None and held.attempts == 2
+
+
+def test_a_bounce_of_our_mail_becomes_a_note_on_its_ticket(world_, smtp):
+    # given the question L1 sent, and the bounce a mail server returns for it
+    ticket = new_ticket(world_)
+    tickets.ticket_take(actor=world_.actor("acme_l1"), ticket_id=ticket.pk)
+    tickets.ticket_ask_customer(actor=world_.actor("acme_l1"), ticket_id=ticket.pk, message="?")
+    ours = smtp.raw[-1]
+    boundary = "BOUNDARY"
+    bounce = (
+        (
+            "From: Mail Delivery System <MAILER-DAEMON@mx.client.example>\r\n"
+            "To: support@acme.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+            "Message-ID: <bounce1@mx.client.example>\r\nAuto-Submitted: auto-replied\r\n"
+            f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"\r\n'
+            f"\r\n--{boundary}\r\nContent-Type: text/plain\r\n\r\n"
+            "The mailbox is full.\r\n"
+            f"--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.2.2\r\n"
+            f"--{boundary}\r\nContent-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + ours
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    result = inbound.intake(bounce, source="t")
+    # then agents see it as a note on the ticket; nobody is answered
+    assert (result.outcome, result.ticket_number) == (InboundOutcome.NOTE_ADDED, ticket.number)
+    note = visible_messages(SYSTEM, ticket).last()
+    assert note.internal and "The mailbox is full." in note.body
+    assert len(smtp.received) == len(smtp.raw)  # nothing new went out for it
+    assert not smtp.to("MAILER-DAEMON@mx.client.example")

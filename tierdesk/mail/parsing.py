@@ -62,13 +62,16 @@ class ParsedMail:
     references: list[str] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
     attachments: list[Part] = field(default_factory=list)
+    returned_ids: list[str] = field(default_factory=list)  # of mail a report sends back
     automatic: str = ""  # why this is an automatic mail (bounce, auto-reply), or ""
     no_reply: str = ""  # why it must not be answered automatically, or ""
 
     @property
     def thread_ids(self) -> list[str]:
-        """Referenced Message-IDs, the most specific first."""
-        return list(dict.fromkeys([*self.in_reply_to, *reversed(self.references)]))
+        """Referenced Message-IDs, the most specific first; for a bounce or a report also
+        the Message-ID of the mail it returns."""
+        returned = self.returned_ids if self.automatic else []
+        return list(dict.fromkeys([*self.in_reply_to, *reversed(self.references), *returned]))
 
     def subject_number(self) -> int | None:
         match = SUBJECT_NUMBER.search(self.subject)
@@ -367,6 +370,7 @@ def parse(raw: bytes) -> ParsedMail:
     if not full.strip() and not attachments:
         raise Unparseable("the message has neither text nor attachments")
     automatic, no_reply = classify(msg, from_email)
+    returned = _returned_ids(msg) if automatic else []
     return ParsedMail(
         message_id=message_ids[0] if message_ids else "",
         from_email=from_email,
@@ -378,9 +382,27 @@ def parse(raw: bytes) -> ParsedMail:
         references=MSGID.findall(msg.get("References") or ""),
         recipients=list(dict.fromkeys(recipients)),
         attachments=attachments,
+        returned_ids=returned,
         automatic=automatic,
         no_reply=no_reply,
     )
+
+
+def _returned_ids(msg: email.message.Message) -> list[str]:
+    """Message-IDs of the mail a bounce or report returns (an attached message, or its
+    headers as text/rfc822-headers)."""
+    found: list[str] = []
+    for part in msg.walk():
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner:
+                found += MSGID.findall(inner[0].get("Message-ID") or "")
+        elif ctype == "text/rfc822-headers":
+            text = _text_of(part)
+            header = re.search(r"^Message-ID:\s*(<[^>]+>)", text, re.I | re.M)
+            found += MSGID.findall(header[1]) if header else []
+    return found
 
 
 def strip_large_parts(raw: bytes, limit: int) -> bytes:
