@@ -14,6 +14,13 @@
 | `TIERDESK_REOPEN_DAYS` | `14` | how long a resolved ticket may be reopened |
 | `TIERDESK_TICKET_TAG` | `TD` | prefix of human ticket numbers (`TD-10042`) |
 | `TIERDESK_PLATFORM_URL` | `https://app.elastic.io` | base of links back to the platform |
+| `TIERDESK_SLA_AT_RISK_SHARE` | `0.75` | a clock is at risk once this share of its budget is used… |
+| `TIERDESK_SLA_AT_RISK_HOURS` | `1` | …or once no more than this many working hours remain |
+| `TIERDESK_SLA_DEFAULT_PLAN` | `standard` | support plan of tickets whose contract the directory does not know |
+| `TIERDESK_SLA_DEFAULT_CALENDAR` | `support-hours` | calendar (code) of deadlines without a policy (needed_by) |
+| `TIERDESK_SLA_INCIDENT_CALENDAR` | `24x7` | calendar (code) incidents count on when no incident policy names one |
+| `TIERDESK_SLA_SWEEP_SECONDS` | `60` | how often the worker's SLA sweep runs |
+| `TIERDESK_SLA_SWEEP_BATCH` | `5000` | most clocks one sweep transaction marks (a backlog takes several) |
 | `LOG_LEVEL` | `INFO` | root log level |
 | `TIERDESK_STATIC_ROOT` | `var/static` | where `collectstatic` writes (WhiteNoise serves it) |
 | `TIERDESK_STATICFILES_STORAGE` | WhiteNoise compressed manifest (plain when `DEBUG`) | static files storage class |
@@ -100,6 +107,7 @@ INSTALLED_APPS = [
     "tierdesk.tickets",
     "tierdesk.portal",
     "tierdesk.notify",
+    "tierdesk.sla",
     "tierdesk.mail",
 ]
 
@@ -221,6 +229,13 @@ TIERDESK_TICKET_TAG = os.environ.get("TIERDESK_TICKET_TAG", "TD")
 TIERDESK_PLATFORM_URL = os.environ.get("TIERDESK_PLATFORM_URL", "https://app.elastic.io").rstrip(
     "/"
 )
+TIERDESK_SLA_AT_RISK_SHARE = float(os.environ.get("TIERDESK_SLA_AT_RISK_SHARE", "0.75"))
+TIERDESK_SLA_AT_RISK_HOURS = float(os.environ.get("TIERDESK_SLA_AT_RISK_HOURS", "1"))
+TIERDESK_SLA_DEFAULT_PLAN = os.environ.get("TIERDESK_SLA_DEFAULT_PLAN", "standard")
+TIERDESK_SLA_DEFAULT_CALENDAR = os.environ.get("TIERDESK_SLA_DEFAULT_CALENDAR", "support-hours")
+TIERDESK_SLA_INCIDENT_CALENDAR = os.environ.get("TIERDESK_SLA_INCIDENT_CALENDAR", "24x7")
+TIERDESK_SLA_SWEEP_SECONDS = int(os.environ.get("TIERDESK_SLA_SWEEP_SECONDS", "60"))
+TIERDESK_SLA_SWEEP_BATCH = int(os.environ.get("TIERDESK_SLA_SWEEP_BATCH", "5000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TIERDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("TIERDESK_WEBHOOK_ALLOW_PRIVATE")

@@ -130,6 +130,12 @@ class Ticket(TimeStamped):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Denormalised from the ticket's SLA clocks for the queues: `sla.services` keeps them
+    # on every move and edit, the SLA sweep sets the flags as deadlines come near or pass.
+    # The flags are in no index on purpose: the sweep's updates of them stay HOT.
+    next_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+    sla_at_risk = models.BooleanField(default=False)
+    sla_breached = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

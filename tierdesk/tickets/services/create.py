@@ -12,6 +12,7 @@ from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
 from tierdesk.core.models import next_in_sequence
+from tierdesk.sla import services as sla
 from tierdesk.tickets import events, selectors, workflow
 from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.fields import clean_ticket_fields
@@ -142,6 +143,8 @@ def ticket_update(
         raise InvalidInput({"occurred_until": "is before occurred_at"})
     ticket.version += 1
     ticket.save()
+    # A new incident flag, priority, contract or needed_by re-plans the SLA clocks.
+    sla.clocks_on_change(ticket=ticket, fields=changed, now=now)
     events.record(
         ticket=ticket,
         actor=actor,

@@ -1,0 +1,26 @@
+"""The API's shape of a ticket's SLA clocks (the `sla` block of a ticket)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ClockOut(Schema):
+    kind: str = Field(description="first_response, next_response, resolution or needed_by.")
+    level: int | None = Field(description="The level a response clock belongs to.")
+    due_at: datetime | None = Field(description="None while paused with time left.")
+    used_seconds: int = Field(description="Working time used, on the clock's calendar.")
+    remaining_seconds: int = Field(description="Working time left; negative once overdue.")
+    paused: bool
+    calendar: str
+    policy: str | None = Field(description="plan/priority (incident); None for needed_by.")
+
+
+class SlaOut(Schema):
+    next_deadline: datetime | None = Field(description="The earliest running deadline.")
+    at_risk: bool
+    breached: bool
+    clocks: list[ClockOut]
