@@ -7,7 +7,7 @@ import base64
 import binascii
 import threading
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -241,8 +241,13 @@ def _decode(cursor: str) -> tuple[datetime | None, int]:
         deadline = datetime.fromisoformat(stamp) if stamp else None
         if deadline is not None and deadline.tzinfo is None:
             raise ValueError("naive")
-        return deadline, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        if deadline is not None:
+            deadline.astimezone(UTC)  # out of range in UTC: OverflowError
+        number = int(pk)
+        if not 0 <= number < 2**63:
+            raise ValueError("not an id")
+        return deadline, number
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput({"cursor": "is not a cursor this API gave out"}) from None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Literal
 
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest
@@ -22,6 +23,7 @@ from tierdesk.core.api_support import (
     request_actor,
 )
 from tierdesk.core.errors import InvalidInput
+from tierdesk.sla import selectors as sla_selectors
 from tierdesk.tickets import access, selectors, services, workflow
 from tierdesk.tickets.models import Attachment, Channel, Message, Ticket, TicketEvent
 from tierdesk.tickets.schemas import (
@@ -93,6 +95,7 @@ def _detail(request: HttpRequest, ticket: Ticket) -> dict:
     return {
         **ticket_out(ticket),
         "handover_check": selectors.handover_check(ticket),
+        "sla": sla_selectors.ticket_sla(ticket),
         "actions": workflow.allowed_actions(actor, ticket),
     }
 
@@ -130,6 +133,12 @@ class TicketFilters(Schema):
     q: Text | None = Field(None, description="Words in the title or description, or a number.")
     cursor: Text | None = Field(None, description="The `next_cursor` of the previous page.")
     limit: int = Field(25, ge=1, le=100)
+    at_risk: bool | None = Field(
+        None, description="true: tickets at risk of missing a deadline, or past one."
+    )
+    order: Literal["newest", "deadline"] = Field(
+        "newest", description="`deadline`: the nearest deadline (SLA or needed_by) first."
+    )
 
 
 def _decode_cursor(cursor: str) -> int:
@@ -166,6 +175,15 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
         if text.isascii() and text.isdigit() and len(text) <= _NUMBER_DIGITS:
             match |= Q(number=int(text))
         tickets = tickets.filter(match)
+    if filters.at_risk is not None:
+        tickets = tickets.filter(sla_at_risk=filters.at_risk)
+    if filters.order == "deadline":
+        rows, next_cursor = sla_selectors.deadline_page(
+            tickets.select_related("partner", "customer", "assignee"),
+            cursor=filters.cursor,
+            limit=filters.limit,
+        )
+        return {"items": [ticket_out(t) for t in rows], "next_cursor": next_cursor}
     if filters.cursor:
         tickets = tickets.filter(pk__lt=_decode_cursor(filters.cursor))
     rows = list(

@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field
 
 from tierdesk.core.api_support import Instant, Text
 from tierdesk.core.errors import InvalidInput
+from tierdesk.sla.schemas import SlaOut
 from tierdesk.tickets.services import ACTION_SERVICES
 
 
@@ -128,6 +129,7 @@ class TicketOut(Schema):
 
 class TicketDetailOut(TicketOut):
     handover_check: HandoverCheckOut
+    sla: SlaOut
     actions: list[str] = Field(description="Actions this caller may take now.")
 
 
