@@ -307,6 +307,14 @@ def test_admins_see_held_mail_and_process_it_again(world_, smtp, settings, clien
     )
     held = HeldMail.objects.get(pk=broken.held_id)
     assert held.resolved_at is None and held.attempts == 2
+    # and discards it, with who did it
+    client.post(
+        "/admin/mail/heldmail/",
+        {"action": "discard", "_selected_action": [broken.held_id]},
+        follow=True,
+    )
+    held.refresh_from_db()
+    assert held.resolved_at is not None and held.resolution.startswith("discarded: by ")
 
 
 def test_a_bounce_of_our_mail_becomes_a_note_on_its_ticket(world_, smtp):

@@ -118,6 +118,20 @@ def register_sender(modeladmin, request, queryset):
     )
 
 
+@admin.action(description="Discard (no ticket: spam, or nobody needs it)")
+def discard(modeladmin, request, queryset):
+    actor = actor_for(request.user)
+    for held in queryset.filter(resolved_at__isnull=True).order_by("pk"):
+        try:
+            services.held_discard(
+                actor=actor, held_id=held.pk, reason=f"by {request.user} in the admin"
+            )
+        except DomainError as exc:
+            modeladmin.message_user(request, f"Held mail {held.pk}: {exc.message}", messages.ERROR)
+            continue
+        modeladmin.message_user(request, f"Held mail {held.pk} discarded.", messages.SUCCESS)
+
+
 @admin.register(HeldMail)
 class HeldMailAdmin(ReadOnlyAdmin):
     list_display = ("pk", "created_at", "reason", "from_email", "subject", "open", "attempts")
@@ -125,7 +139,7 @@ class HeldMailAdmin(ReadOnlyAdmin):
     search_fields = ("from_email", "subject", "detail")
     exclude = ("raw",)
     readonly_fields = ("raw_size", "raw_text")
-    actions = (process_again, register_sender)
+    actions = (process_again, register_sender, discard)
 
     @admin.display(boolean=True)
     def open(self, obj: HeldMail) -> bool:

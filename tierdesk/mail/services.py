@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from tierdesk.accounts.models import Organisation, OrgKind, Role, User
+from tierdesk.accounts.models import Organisation, Role, User
 from tierdesk.accounts.services import user_create
+from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tierdesk.mail.inbound import IntakeResult, intake
@@ -65,8 +66,6 @@ def held_register_sender(
 
 def held_discard(*, actor: Actor, held_id: int, reason: str) -> HeldMail:
     """Close a held mail without a ticket (spam, a mail nobody needs), with the reason."""
-    from tierdesk.core import clock
-
     _check(actor)
     if not reason.strip():
         raise InvalidInput({"reason": "say why the mail is discarded"})
@@ -92,7 +91,3 @@ def optout_set(*, email: str, kind: str = "", opted_out: bool = True) -> None:
         MailOptOut.objects.get_or_create(email=email, kind=kind)
     else:
         MailOptOut.objects.filter(email=email, kind=kind).delete()
-
-
-def vendor_or(org: Organisation | None) -> Organisation | None:
-    return org or Organisation.objects.filter(kind=OrgKind.VENDOR).first()
