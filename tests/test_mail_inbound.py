@@ -329,7 +329,8 @@ def test_a_bounce_of_our_mail_becomes_a_note_on_its_ticket(world_, smtp):
             "From: Mail Delivery System <MAILER-DAEMON@mx.client.example>\r\n"
             "To: support@acme.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
             "Message-ID: <bounce1@mx.client.example>\r\nAuto-Submitted: auto-replied\r\n"
-            f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"\r\n'
+            "Content-Type: multipart/report; report-type=delivery-status;"
+            f' boundary="{boundary}"\r\n'
             f"\r\n--{boundary}\r\nContent-Type: text/plain\r\n\r\n"
             "The mailbox is full.\r\n"
             f"--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.2.2\r\n"
@@ -345,3 +346,17 @@ def test_a_bounce_of_our_mail_becomes_a_note_on_its_ticket(world_, smtp):
     assert note.internal and "The mailbox is full." in note.body
     assert len(smtp.received) == len(smtp.raw)  # nothing new went out for it
     assert not smtp.to("MAILER-DAEMON@mx.client.example")
+
+
+def test_a_platform_url_in_the_mail_fills_the_platform_ids(world_, smtp):
+    from tests.factories import ACME_CONTRACT, ACME_FLOW, ACME_WORKSPACE
+
+    url = f"https://app.example/c/{ACME_CONTRACT}/w/{ACME_WORKSPACE}/designer/{ACME_FLOW}/v/3"
+    body = f"The flow fails, see {url}.\n"
+    result = inbound.intake(mail(customer(world_), "Flow fails", body), source="t")
+    ticket = visible_tickets(SYSTEM).get(number=result.ticket_number)
+    assert (ticket.contract_id, ticket.workspace_id, ticket.flow_id) == (
+        ACME_CONTRACT,
+        ACME_WORKSPACE,
+        ACME_FLOW,
+    )
