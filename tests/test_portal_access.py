@@ -66,11 +66,6 @@ def test_staff_are_sent_to_the_console(world, client, who):
     assert not ticket.messages.filter(body="hi").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the console's home view (tickets/views/queues.home) does not yet send customers "
-    "to /portal/: they land on the console's ticket list",
-)
 def test_customers_who_sign_in_land_in_the_portal(world, client):
     # when a customer signs in without a page to return to
     response = client.post(
@@ -78,7 +73,7 @@ def test_customers_who_sign_in_land_in_the_portal(world, client):
         {"username": world.user("acme_customer").email, "password": PASSWORD},
         follow=True,
     )
-    # then they end up in the portal (the home page sends customers there)
+    # then they end up in the portal
     assert response.redirect_chain, "the sign-in did not redirect"
     assert response.redirect_chain[-1][0] == "/portal/"
     assert response.status_code == 200
