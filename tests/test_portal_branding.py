@@ -12,6 +12,7 @@ import pytest
 
 from tests.factories import new_ticket
 from tierdesk.accounts.models import Organisation
+from tierdesk.accounts.services import user_preferences_update
 
 ACME_LOGO = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" aria-label="Acme">'
@@ -106,3 +107,18 @@ def test_the_ticket_reference_uses_the_brands_tag(branded, client):
     # when the customer opens the ticket, then it is numbered as Acme's mail numbers it
     html = client.get(f"/portal/tickets/{ticket.number}/").content.decode()
     assert f"ACM-{ticket.number}" in html
+
+
+def test_the_portal_speaks_the_customers_language(world, client):
+    # given a customer who reads German
+    user = world.user("acme_customer")
+    user_preferences_update(user=user, time_zone="Europe/Berlin", language="de")
+    ticket = new_ticket(world, "acme")
+    client.force_login(user)
+    # when they open their portal, then it speaks German
+    assert "Meine Tickets" in client.get("/portal/").content.decode()
+    html = client.get("/portal/new/").content.decode()
+    assert "Problem melden" in html and "Wann ist es passiert?" in html
+    assert (
+        "Was Sie gemeldet haben" in client.get(f"/portal/tickets/{ticket.number}/").content.decode()
+    )
