@@ -368,3 +368,16 @@ def test_a_null_verdict_is_a_missing_verdict(world):
             payload={"passed": None},
         )
     assert [m.code for m in refused.value.missing] == ["passed"]
+
+
+def test_a_message_with_a_nul_character_is_refused_and_nothing_written(world):
+    # given a ticket the L1 agent works
+    from tierdesk.tickets.models import Message
+
+    ticket = ticket_at(world, "in_progress@L1")
+    # when a body carrying a NUL arrives (mail intake, a direct caller)
+    with pytest.raises(InvalidInput) as refused:
+        services.message_add(actor=world.actor("acme_l1"), ticket_id=ticket.pk, body="a\x00b")
+    # then the field is named and no message exists
+    assert "body" in refused.value.fields
+    assert not Message.objects.filter(ticket=ticket).exists()

@@ -378,3 +378,29 @@ def test_a_public_answer_stops_the_next_response_wait(world, policies):
     services.clocks_on_message(ticket=t, message=again, now=berlin(2026, 11, 30, 14))
     nxt = clocks(t)[("next_response", 1)]
     assert nxt.state == "running" and nxt.cycle == 2 and nxt.due_at == berlin(2026, 11, 30, 16)
+
+
+def test_a_staff_public_reply_through_message_add_stops_the_next_response_wait(world):
+    # given a ticket at L1 the customer has just answered (a next-response clock runs)
+    from tests.factories import ticket_at
+    from tierdesk.sla.models import ClockKind, ClockState
+    from tierdesk.tickets import services as ticket_services
+
+    ticket = ticket_at(world, "waiting@L1")
+    ticket_services.ticket_customer_reply(
+        actor=world.actor("acme_customer"), ticket_id=ticket.pk, message="Order 4711."
+    )
+    running = ticket.clocks.filter(kind=ClockKind.NEXT_RESPONSE, state=ClockState.RUNNING)
+    assert running.count() == 1
+    # when the agent only writes an internal note, the wait goes on
+    ticket_services.message_add(
+        actor=world.actor("acme_l1"), ticket_id=ticket.pk, body="Checking", internal=True
+    )
+    assert running.count() == 1
+    # when the agent answers the customer publicly
+    ticket_services.message_add(
+        actor=world.actor("acme_l1"), ticket_id=ticket.pk, body="Found it, fixing now."
+    )
+    # then the next-response clock has stopped
+    assert running.count() == 0
+    assert ticket.clocks.filter(kind=ClockKind.NEXT_RESPONSE, state=ClockState.STOPPED).exists()

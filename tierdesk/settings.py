@@ -21,6 +21,7 @@
 | `TIERDESK_SLA_INCIDENT_CALENDAR` | `24x7` | calendar (code) incidents count on when no incident policy names one |
 | `TIERDESK_SLA_SWEEP_SECONDS` | `60` | how often the worker's SLA sweep runs |
 | `TIERDESK_SLA_SWEEP_BATCH` | `5000` | most clocks one sweep transaction marks (a backlog takes several) |
+| `TIERDESK_CONN_MAX_AGE` | `60` | seconds a database connection is kept for reuse (0 behind a transaction pooler) |
 | `LOG_LEVEL` | `INFO` | root log level |
 | `TIERDESK_STATIC_ROOT` | `var/static` | where `collectstatic` writes (WhiteNoise serves it) |
 | `TIERDESK_STATICFILES_STORAGE` | WhiteNoise compressed manifest (plain when `DEBUG`) | static files storage class |
@@ -145,7 +146,13 @@ TEMPLATES = [
 ]
 
 _default_db = f"sqlite:///{VAR_DIR / 'tierdesk.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_db)}
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or _default_db,
+        conn_max_age=int(os.environ.get("TIERDESK_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so
     # two writers queue instead of failing halfway with "database is locked".
@@ -155,8 +162,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
         "TIERDESK_TEST_DB_NAME", "test_tierdesk"
     )

@@ -14,6 +14,7 @@ from tierdesk.accounts.models import Role
 from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, PayloadTooLarge, WrongState
+from tierdesk.sla import services as sla
 from tierdesk.tickets import events
 from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.models import (
@@ -62,6 +63,9 @@ def message_add(
     _writable(ticket)
     if not isinstance(body, str) or not body.strip():
         raise InvalidInput({"body": "must not be empty"})
+    if "\x00" in body:
+        # Mail intake and direct callers too: PostgreSQL cannot store a NUL character.
+        raise InvalidInput({"body": "contains a NUL character"})
     if internal and actor.is_customer:
         raise Forbidden("Customers cannot write internal notes.")
     if actor.is_customer and ticket.status == Status.WAITING_ON_CUSTOMER:
@@ -69,6 +73,8 @@ def message_add(
     message = Message.objects.create(
         ticket=ticket, author=actor.user, body=body, internal=internal, channel=channel
     )
+    # Staff answering stops the next-response wait; a customer writing starts one.
+    sla.clocks_on_message(ticket=ticket, message=message, now=now)
     events.record(
         ticket=ticket,
         actor=actor,
