@@ -139,6 +139,8 @@ def ticket_update(
     for key, value in changed.items():
         setattr(ticket, key, value)
     start, end = ticket.occurred_at, ticket.occurred_until
+    if end and not start:
+        raise InvalidInput({"occurred_until": "needs occurred_at, the start of the window"})
     if start and end and end < start:
         raise InvalidInput({"occurred_until": "is before occurred_at"})
     ticket.version += 1
