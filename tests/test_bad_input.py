@@ -7,7 +7,6 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 from PIL import Image
 
@@ -22,17 +21,6 @@ from tests.factories import (
 from tierdesk.core.errors import InvalidInput, PayloadTooLarge, TransitionRefused
 from tierdesk.tickets import services
 from tierdesk.tickets.models import Attachment, AttachmentKind, Ticket, TicketEvent
-
-
-@pytest.fixture(autouse=True)
-def attachment_dir(tmp_path, monkeypatch):
-    """Files go to this test's own folder. The file field resolved its storage when the
-    model class loaded, so conftest's settings.STORAGES override does not reach it."""
-    location = tmp_path / "attachments"
-    storage = FileSystemStorage(location=str(location), base_url=None)
-    monkeypatch.setattr(Attachment._meta.get_field("file"), "storage", storage)
-    return location
-
 
 GOOD_ID = ACME_CONTRACT
 

@@ -7,7 +7,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 from PIL import Image
 
@@ -24,7 +23,6 @@ from tierdesk.core.clock import travel_to
 from tierdesk.core.errors import StaleVersion, TransitionRefused, WrongState
 from tierdesk.tickets import services, workflow
 from tierdesk.tickets.models import (
-    Attachment,
     AttachmentKind,
     EventKind,
     Fix,
@@ -37,16 +35,6 @@ from tierdesk.tickets.models import (
     TicketEvent,
     Verification,
 )
-
-
-@pytest.fixture(autouse=True)
-def attachment_dir(tmp_path, monkeypatch):
-    """Files go to this test's own folder. The file field resolved its storage when the
-    model class loaded, so conftest's settings.STORAGES override does not reach it."""
-    location = tmp_path / "attachments"
-    storage = FileSystemStorage(location=str(location), base_url=None)
-    monkeypatch.setattr(Attachment._meta.get_field("file"), "storage", storage)
-    return location
 
 
 def snapshot(ticket_id: int) -> dict:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 
 from tests.factories import World, complete_fields, record_reproduction, ticket_at
@@ -19,7 +18,6 @@ from tierdesk.core.actor import SYSTEM, Actor
 from tierdesk.core.errors import DomainError, Forbidden, NotFound, WrongState
 from tierdesk.tickets import services, workflow
 from tierdesk.tickets.models import (
-    Attachment,
     Fix,
     Handover,
     Message,
@@ -27,17 +25,6 @@ from tierdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
-
-
-@pytest.fixture(autouse=True)
-def attachment_dir(tmp_path, monkeypatch):
-    """Files go to this test's own folder. The file field resolved its storage when the
-    model class loaded, so conftest's settings.STORAGES override does not reach it."""
-    location = tmp_path / "attachments"
-    storage = FileSystemStorage(location=str(location), base_url=None)
-    monkeypatch.setattr(Attachment._meta.get_field("file"), "storage", storage)
-    return location
-
 
 # ---------------------------------------------------------------------------------------
 # DESIGN.md §2, restated independently of workflow.py
