@@ -57,9 +57,12 @@ def test_ticket_detail_shows_every_clock(world, policies):
         "used_seconds",
         "remaining_seconds",
         "paused",
+        "stopped",
+        "met",
         "calendar",
         "policy",
     }
+    assert (first["stopped"], first["met"]) == (False, None)
     assert first["level"] == 1 and first["used_seconds"] == 3600
     assert first["remaining_seconds"] == 3 * 3600 and first["paused"] is False
     assert first["policy"] == "premium/normal"

@@ -404,3 +404,18 @@ def test_a_staff_public_reply_through_message_add_stops_the_next_response_wait(w
     # then the next-response clock has stopped
     assert running.count() == 0
     assert ticket.clocks.filter(kind=ClockKind.NEXT_RESPONSE, state=ClockState.STOPPED).exists()
+
+
+def test_a_stopped_clock_is_reported_as_stopped_and_met(world):
+    # given a ticket an L1 agent took within its first-response target
+    from tests.factories import ticket_at
+    from tierdesk.sla.selectors import ticket_sla
+
+    ticket = ticket_at(world, "in_progress@L1")
+    # when its SLA block is read
+    clocks = ticket_sla(ticket)["clocks"]
+    first = next(c for c in clocks if c["kind"] == "first_response" and c["level"] == 1)
+    resolution = next(c for c in clocks if c["kind"] == "resolution")
+    # then the answered first response says so, and the resolution clock still runs
+    assert (first["stopped"], first["met"]) == (True, True)
+    assert (resolution["stopped"], resolution["met"]) == (False, None)

@@ -15,6 +15,8 @@ class ClockOut(Schema):
     used_seconds: int = Field(description="Working time used, on the clock's calendar.")
     remaining_seconds: int = Field(description="Working time left; negative once overdue.")
     paused: bool
+    stopped: bool = Field(description="The clock has stopped (answered, resolved…).")
+    met: bool | None = Field(description="A stopped clock met its deadline; None while it runs.")
     calendar: str
     policy: str | None = Field(description="plan/priority (incident); None for needed_by.")
 

@@ -212,6 +212,8 @@ def ticket_sla(ticket: Ticket, *, now: datetime | None = None) -> dict[str, Any]
                 "used_seconds": _seconds(plan.used),
                 "remaining_seconds": _seconds(plan.remaining),
                 "paused": plan.paused,
+                "stopped": not live,
+                "met": None if live else clock.met,
                 "calendar": clock.calendar.name,
                 "policy": clock.policy.label if clock.policy_id else None,
             }
