@@ -30,6 +30,7 @@ from tierdesk.portal import selectors
 from tierdesk.portal import services as portal_services
 from tierdesk.portal.forms import CloseForm, ReopenForm, ReplyForm, ReportForm
 from tierdesk.tickets import access, services, workflow
+from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.models import Status, Ticket
 
 PAGE_SIZE = 25
@@ -273,12 +274,4 @@ def attachment_file(request: HttpRequest, portal: Portal, attachment_id: int) ->
     our origin."""
     attachment = access.get_attachment(portal.actor, attachment_id)
     inline = request.GET.get("inline") == "1" and attachment.content_type in INLINE_IMAGE_TYPES
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not inline,
-        filename=attachment.filename,
-        content_type=attachment.content_type if inline else "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(attachment, inline=inline)

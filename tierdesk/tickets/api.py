@@ -7,7 +7,7 @@ import binascii
 from typing import Literal
 
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.decorators import decorate_view
@@ -25,6 +25,7 @@ from tierdesk.core.api_support import (
 from tierdesk.core.errors import InvalidInput
 from tierdesk.sla import selectors as sla_selectors
 from tierdesk.tickets import access, selectors, services, workflow
+from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.models import Attachment, Channel, Message, Ticket, TicketEvent
 from tierdesk.tickets.schemas import (
     Action,
@@ -335,16 +336,7 @@ def list_attachments(request: HttpRequest, ticket_id: int):
     },
 )
 def download_attachment(request: HttpRequest, attachment_id: int):
-    attachment = access.get_attachment(request_actor(request), attachment_id)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(access.get_attachment(request_actor(request), attachment_id))
 
 
 def event_out(e: TicketEvent) -> dict:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import NotFound
 from tierdesk.tickets import access, selectors, workflow
+from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.forms import MessageForm, ReproductionForm, UploadForm, action_form
 from tierdesk.tickets.models import Attachment, Ticket
 from tierdesk.tickets.services import may_edit
@@ -138,14 +139,7 @@ def _locked_down(response: HttpResponse) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Always a download, never rendered inline from our origin."""
-    attachment = _attachment(request, attachment_id)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type="application/octet-stream",
-    )
-    return _locked_down(response)
+    return attachment_response(_attachment(request, attachment_id))
 
 
 @login_required
