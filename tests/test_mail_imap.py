@@ -15,11 +15,13 @@ import time
 import pytest
 
 from tests.test_mail_support import (
+    MTA,
     brand,
     dovecot_binary,
     mail,
     running_dovecot,
     smtp_server,
+    trust_mta,
 )
 from tierdesk import cli
 from tierdesk.core.actor import SYSTEM
@@ -46,7 +48,8 @@ def smtp(settings):
 
 
 @pytest.fixture
-def world_(world):
+def world_(world, settings):
+    trust_mta(settings)
     return brand(world)
 
 
@@ -146,8 +149,8 @@ def test_a_fetch_killed_inside_a_transaction_leaves_nothing_of_that_mail(
     class Killed(BaseException):
         pass
 
-    def route_then_die(parsed, raw, log, org):
-        result = original_route(parsed, raw, log, org)  # the ticket is written…
+    def route_then_die(parsed, raw, log, org, verdict):
+        result = original_route(parsed, raw, log, org, verdict)  # the ticket is written…
         calls.append(1)
         if len(calls) == 2:
             raise Killed  # …and the process dies before the commit
@@ -167,6 +170,7 @@ def test_odd_and_failing_mail_never_stops_the_fetch(world_, dovecot, folder, mon
     box = mailbox_for(world_, dovecot, folder)
     email = world_.user("acme_customer").email
     cp1252 = (
+        f"Authentication-Results: {MTA}; dmarc=pass header.from=example.test\r\n"
         f"From: {email}\r\nSubject: Euro\r\nMessage-ID: <cp@x.example>\r\n"
         "Content-Type: text/plain; charset=windows-1252\r\n\r\n"
     ).encode() + "Kosten 5 €".encode("cp1252")
@@ -247,6 +251,7 @@ def test_a_fetch_process_killed_with_sigkill_and_run_again_imports_each_mail_onc
         **os.environ,
         "DATABASE_URL": _url_of(connection.settings_dict),
         "TIERDESK_MAIL_NOTIFY": "true",
+        "TIERDESK_MAIL_AUTHSERV_IDS": MTA,
     }
     command = [
         sys.executable,

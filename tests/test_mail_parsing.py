@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.test_mail_support import brand, mail
+from tests.test_mail_support import brand, mail, trust_mta
 from tierdesk import cli
 from tierdesk.core.actor import SYSTEM
 from tierdesk.mail import inbound, parsing
@@ -23,6 +23,7 @@ def raw_mail(headers: str, body: bytes) -> bytes:
 
 
 HEAD = """
+Authentication-Results: mx.tierdesk.test; dmarc=pass header.from=example.test
 From: Ann <acme_customer@example.test>
 To: support@acme.example
 Subject: {subject}
@@ -170,7 +171,8 @@ def test_automatic_and_unanswerable_mail_is_recognised(headers, automatic, no_re
 
 
 @pytest.fixture
-def world_(world):
+def world_(world, settings):
+    trust_mta(settings)
     return brand(world)
 
 

@@ -29,6 +29,8 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The MTA of the tests: its Authentication-Results header is trusted (see `trust_mta`).
+MTA = "mx.tierdesk.test"
 
 
 def free_port() -> int:
@@ -91,6 +93,21 @@ def use_smtp(settings, server: SmtpServer) -> None:
     settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 10
     settings.TASKS = IMMEDIATE
+    trust_mta(settings)
+
+
+def trust_mta(settings) -> None:
+    """Mail in the tests comes through an MTA whose verdict Tierdesk trusts."""
+    settings.TIERDESK_MAIL_AUTHSERV_IDS = [MTA]
+
+
+def authenticated(sender: str, *, result: str = "pass", authserv_id: str = MTA) -> str:
+    """The Authentication-Results header an MTA adds for a mail from `sender`."""
+    domain = email.utils.parseaddr(sender)[1].rpartition("@")[2]
+    return (
+        f"{authserv_id}; dkim={result} header.d={domain}; "
+        f"spf={result} smtp.mailfrom={domain}; dmarc={result} header.from={domain}"
+    )
 
 
 def text_of(message: EmailMessage) -> str:
@@ -295,9 +312,14 @@ def mail(
     headers: dict[str, str] | None = None,
     attachments: list[tuple[str, bytes, str]] = (),
     message_id: str | None = "auto",
+    auth: str | None = "pass",
 ) -> bytes:
-    """A mail as a mail client writes it; `message_id=None` leaves the header out."""
+    """A mail as a mail client writes it, as the trusted MTA hands it on (`auth`: its
+    DKIM/SPF/DMARC result; None: no Authentication-Results); `message_id=None` leaves
+    the header out."""
     msg = EmailMessage()
+    if auth is not None:
+        msg["Authentication-Results"] = authenticated(sender, result=auth)
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
@@ -315,12 +337,14 @@ def mail(
     return msg.as_bytes()
 
 
-def reply_to(captured: EmailMessage, sender: str, body: str) -> bytes:
+def reply_to(captured: EmailMessage, sender: str, body: str, *, auth: str | None = "pass") -> bytes:
     """A real reply to a captured mail: Re: subject, In-Reply-To, References, the quoted
-    original under an "On … wrote:" line."""
+    original under an "On … wrote:" line; authenticated by the MTA as `mail()`."""
     original = text_of(captured)
     quoted = "\n".join(f"> {line}" for line in original.splitlines())
     msg = EmailMessage()
+    if auth is not None:
+        msg["Authentication-Results"] = authenticated(sender, result=auth)
     msg["From"] = sender
     msg["To"] = str(captured["Reply-To"] or captured["From"])
     msg["Subject"] = f"Re: {captured['Subject']}"

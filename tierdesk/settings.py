@@ -44,6 +44,8 @@
 | `TIERDESK_MAIL_MAX_BYTES` | `52428800` (50 MiB) | larger inbound mail is held, not processed |
 | `TIERDESK_MAIL_FETCH_SECONDS` | `60` | how often the worker polls the IMAP mailboxes |
 | `TIERDESK_MAIL_IMAP_TIMEOUT` | `60` | seconds an IMAP server has to answer |
+| `TIERDESK_MAIL_AUTHSERV_IDS` | (none) | comma-separated authserv-ids of the MTAs whose `Authentication-Results` header is trusted; mail from a registered address that is not authenticated is held for review |
+| `TIERDESK_MAIL_DKIM_VERIFY` | `false` | without a trusted `Authentication-Results`, check DKIM signatures here (needs DNS) |
 | `TIERDESK_TEST_DB_NAME` | `test_tierdesk` | PostgreSQL test database name (tests only) |
 | `TIERDESK_BIND` | `127.0.0.1:8000` | where `tierdesk serve` listens (read by the CLI) |
 | `WEB_CONCURRENCY` | `2` | gunicorn worker processes of `tierdesk serve` (read by the CLI) |
@@ -282,6 +284,8 @@ TIERDESK_MAIL_AUTOREPLY_PER_HOUR = int(os.environ.get("TIERDESK_MAIL_AUTOREPLY_P
 TIERDESK_MAIL_MAX_BYTES = int(os.environ.get("TIERDESK_MAIL_MAX_BYTES", 50 * 1024 * 1024))
 TIERDESK_MAIL_FETCH_SECONDS = int(os.environ.get("TIERDESK_MAIL_FETCH_SECONDS", "60"))
 TIERDESK_MAIL_IMAP_TIMEOUT = float(os.environ.get("TIERDESK_MAIL_IMAP_TIMEOUT", "60"))
+TIERDESK_MAIL_AUTHSERV_IDS = env_list("TIERDESK_MAIL_AUTHSERV_IDS")
+TIERDESK_MAIL_DKIM_VERIFY = env_bool("TIERDESK_MAIL_DKIM_VERIFY", False)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 from django.contrib.auth.password_validation import validate_password
@@ -24,6 +25,8 @@ from tierdesk.core.errors import Conflict, InvalidInput, NotFound
 from tierdesk.directory.models import Contract
 
 TOKEN_PREFIX = "td_"
+# A name is one line: it may end up in a mail (no C0/C1 controls, no line separators).
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @transaction.atomic
@@ -99,6 +102,9 @@ def user_create(
         validate_email(email)
     except ValidationError:
         raise InvalidInput({"email": "is not an email address"}) from None
+    full_name = (full_name or "").strip()
+    if CONTROL.search(full_name):
+        raise InvalidInput({"full_name": "must be one line, without control characters"})
     org = organisation if isinstance(organisation, Organisation) else _organisation(organisation)
     if role not in Role.values:
         raise InvalidInput({"role": "must be one of " + ", ".join(Role.values)})

@@ -61,9 +61,18 @@ class MailOptOutAdmin(admin.ModelAdmin):
 
 @admin.register(OutboundMail)
 class OutboundMailAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "kind", "to_email", "subject_short", "status", "attempts", "created_at")
+    list_display = (
+        "pk",
+        "kind",
+        "to_email",
+        "subject_short",
+        "status",
+        "reason",
+        "attempts",
+        "created_at",
+    )
     list_filter = ("status", "kind", "auto_reply")
-    search_fields = ("to_email", "subject", "message_id")
+    search_fields = ("to_email", "subject", "message_id", "last_error", "suppressed_reason")
     list_select_related = ()
     exclude = ("ticket", "recipient")
 
@@ -71,11 +80,16 @@ class OutboundMailAdmin(ReadOnlyAdmin):
     def subject_short(self, obj: OutboundMail) -> str:
         return truncatechars(obj.subject, 60)
 
+    @admin.display(description="reason")
+    def reason(self, obj: OutboundMail) -> str:
+        """Why it failed (the last error) or was not sent."""
+        return truncatechars(obj.suppressed_reason or obj.last_error, 120)
+
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "received_at", "from_email", "subject", "outcome", "source")
-    list_filter = ("outcome",)
+    list_display = ("pk", "received_at", "from_email", "subject", "outcome", "verified", "source")
+    list_filter = ("outcome", "verified")
     search_fields = ("from_email", "subject", "message_id")
     exclude = ("ticket",)
 
@@ -118,6 +132,17 @@ def register_sender(modeladmin, request, queryset):
     )
 
 
+@admin.action(description="Accept the sender as genuine and process again")
+def accept_sender(modeladmin, request, queryset):
+    _run(
+        modeladmin,
+        request,
+        queryset.filter(reason=HeldReason.UNVERIFIED),
+        lambda actor, held: services.held_accept_sender(actor=actor, held_id=held.pk),
+        "accepted and processed",
+    )
+
+
 @admin.action(description="Discard (no ticket: spam, or nobody needs it)")
 def discard(modeladmin, request, queryset):
     actor = actor_for(request.user)
@@ -139,7 +164,7 @@ class HeldMailAdmin(ReadOnlyAdmin):
     search_fields = ("from_email", "subject", "detail")
     exclude = ("raw",)
     readonly_fields = ("raw_size", "raw_text")
-    actions = (process_again, register_sender, discard)
+    actions = (process_again, register_sender, accept_sender, discard)
 
     @admin.display(boolean=True)
     def open(self, obj: HeldMail) -> bool:

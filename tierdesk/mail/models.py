@@ -171,11 +171,17 @@ class InboundOutcome(models.TextChoices):
 class InboundMessage(models.Model):
     """Every inbound mail that was processed, once: written in the same transaction as
     the ticket or message it made, so a mail is processed exactly when this row exists.
-    The key is the Message-ID, or the SHA-256 of the raw bytes when it has none."""
+    The key is the organisation whose mailbox received it, the Message-ID and the hash of
+    its content (`parsing.content_digest`): the same mail again is a duplicate, another
+    mail under a Message-ID seen before is not. `verified` says whether its sender was
+    authenticated (`authentication`), `authentication` how or why not."""
 
     dedup_key = models.CharField(max_length=200, unique=True)
     message_id = models.CharField(max_length=998, blank=True)
     sha256 = models.CharField(max_length=64)
+    content_sha256 = models.CharField(max_length=64, blank=True)
+    verified = models.BooleanField(default=False)
+    authentication = models.CharField(max_length=300, blank=True)
     from_email = models.CharField(max_length=320, blank=True)
     subject = models.CharField(max_length=300, blank=True)
     source = models.CharField(max_length=100, help_text="stdin, or imap:<mailbox>")
@@ -199,6 +205,8 @@ class HeldReason(models.TextChoices):
     UNPARSEABLE = "unparseable", "Quarantine: cannot be read"
     FAILED = "failed", "Quarantine: processing failed"
     TOO_LARGE = "too_large", "Quarantine: too large"
+    UNVERIFIED = "unverified", "Review: sender not authenticated"
+    UNSIGNED = "unsigned_staff", "Review: staff mail without a signed reply address"
 
 
 class HeldMail(TimeStamped):

@@ -34,8 +34,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import select_template
 
-from tierdesk.accounts.models import Membership, Organisation, OrgKind, User
+from tierdesk.accounts.models import Membership, Organisation, OrgKind, Role, User
 from tierdesk.core import clock
+from tierdesk.mail.authentication import signed_address
 from tierdesk.mail.models import MailOptOut, MailProfile, OutboundMail, OutboundStatus
 from tierdesk.mail.parsing import REPLY_MARKER
 from tierdesk.tickets.models import Ticket
@@ -44,6 +45,14 @@ logger = logging.getLogger(__name__)
 
 MAX_REFERENCES = 10
 HEX = re.compile(r"#[0-9a-fA-F]{6}")
+# Control characters (CR and LF among them) and Unicode line and paragraph separators:
+# never part of a mail header.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_text(value: str) -> str:
+    """Text safe in a mail header: control characters become one space."""
+    return re.sub(r" {2,}", " ", CONTROL.sub(" ", value or "")).strip()
 
 
 # Brand --------------------------------------------------------------------------------
@@ -94,7 +103,7 @@ class Sender:
 
     @property
     def from_header(self) -> str:
-        return formataddr((self.name, self.address))
+        return formataddr((header_text(self.name), header_text(self.address)))
 
     @property
     def domain(self) -> str:
@@ -143,8 +152,25 @@ def brand_org_for(user: User | None, ticket: Ticket | None) -> Organisation | No
 
 def subject_for(sender: Sender, ticket: Ticket | None, title: str) -> str:
     if ticket is None:
-        return title[:300]
-    return f"[{sender.tag}#{ticket.number}] {title}"[:300]
+        return header_text(title)[:300]
+    return header_text(f"[{sender.tag}#{ticket.number}] {title}")[:300]
+
+
+def reply_to_for(draft: Draft) -> str:
+    """Where a reply goes: the brand's Reply-To; for staff mail about a ticket the
+    address signed for that person and ticket (`authentication`), the only way a mail
+    from staff becomes a note."""
+    plain = draft.sender.reply_to
+    if draft.ticket is None or draft.recipient is None:
+        return plain
+    staff = (
+        Membership.objects.filter(user_id=draft.recipient.pk).exclude(role=Role.CUSTOMER).exists()
+    )
+    if not staff:
+        return plain
+    return signed_address(
+        plain or draft.sender.address, ticket_id=draft.ticket.pk, user_id=draft.recipient.pk
+    )
 
 
 # Writing ------------------------------------------------------------------------------
@@ -265,7 +291,7 @@ def write(draft: Draft, *, key: str, now: datetime | None = None) -> OutboundMai
                 recipient=draft.recipient,
                 to_email=draft.to_email,
                 from_email=draft.sender.from_header,
-                reply_to=draft.sender.reply_to,
+                reply_to=reply_to_for(draft),
                 subject=subject,
                 text_body=text,
                 html_body=html,

@@ -1,7 +1,19 @@
 """Routing one parsed mail inside intake's transaction (see `inbound` for the rules):
 an automatic mail, a reply to a ticket the sender takes part in, a new ticket of a known
 customer, or an unknown sender. Everything here writes through the ticket services as
-the sender, so the checks are those of the web; a `Hold` leaves the mail held."""
+the sender, so the checks are those of the web; a `Hold` leaves the mail held.
+
+Trust, case by case (the `authentication` verdict):
+* a registered address (customer or staff) whose mail is not verified: held for review
+  (*unverified*); nothing is written as that person;
+* staff: an internal note only through a signed reply address issued to that person for
+  that ticket, while they take part in it; staff mail naming a ticket otherwise is held
+  (*unsigned*); a new mail is treated as from an unknown sender;
+* an automatic mail (bounce, out-of-office) is written by the system, never as a
+  person: as an internal note, marked "sender not authenticated" when it is not;
+* an unknown sender cannot be impersonated: refused or triaged as before.
+A forged In-Reply-To alone threads nothing: a reference threads only when the product
+issued it (or it is the sender's own earlier mail) and the verified sender takes part."""
 
 from __future__ import annotations
 
@@ -16,9 +28,10 @@ from tierdesk.core import clock
 from tierdesk.core.actor import SYSTEM, Actor, actor_for
 from tierdesk.core.errors import DomainError, InvalidInput
 from tierdesk.directory.platform import PlatformUrlError, parse_platform_url
-from tierdesk.mail import notifications, parsing
+from tierdesk.mail import authentication, notifications, parsing
+from tierdesk.mail.authentication import Verdict
 from tierdesk.mail.models import HeldReason, InboundMessage, InboundOutcome, MailKind, OutboundMail
-from tierdesk.mail.outbound import Draft, dedup_key, sender_for, write
+from tierdesk.mail.outbound import Draft, dedup_key, header_text, sender_for, write
 from tierdesk.tickets import services as tickets
 from tierdesk.tickets.access import get_ticket, get_ticket_by_number, visible_messages
 from tierdesk.tickets.models import AttachmentKind, Channel, Status, Ticket
@@ -76,10 +89,10 @@ def _threaded(parsed: parsing.ParsedMail) -> list[Ticket]:
                 "message_id", "ticket_id"
             )
         )
-        by_id.update(
-            InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False).values_list(
-                "message_id", "ticket_id"
-            )
+        by_id.update(  # the sender's own earlier mail; never someone else's
+            InboundMessage.objects.filter(
+                message_id__in=ids, ticket__isnull=False, from_email=parsed.from_email
+            ).values_list("message_id", "ticket_id")
         )
         for mid in ids:
             if mid in by_id:
@@ -117,17 +130,41 @@ def takes_part(user: User, actor: Actor, ticket: Ticket) -> bool:
     )
 
 
-def route(parsed, raw: bytes, log: InboundMessage, org: Organisation | None) -> IntakeResult:
+def route(
+    parsed, raw: bytes, log: InboundMessage, org: Organisation | None, verdict: Verdict
+) -> IntakeResult:
     user, actor = _sender(parsed)
-    candidates = _threaded(parsed)
     if parsed.automatic:
-        return _automatic(parsed, log, candidates[:1] if parsed.thread_ids else [])
-    for ticket in candidates:
+        return _automatic(parsed, log, _threaded(parsed)[:1] if parsed.thread_ids else [], verdict)
+    if user is not None and not verdict.verified:
+        raise Hold(HeldReason.UNVERIFIED, f"{parsed.from_email} is a registered address; {verdict}")
+    if user is not None and actor is not None and not actor.is_customer:
+        return _staff(parsed, raw, log, org, user, actor)
+    for ticket in _threaded(parsed):
         if user is not None and actor is not None and takes_part(user, actor, ticket):
             return _reply(parsed, raw, log, actor, ticket)
-    if actor is None or not actor.is_customer:
+    if actor is None:
         return _unknown(parsed, log, org, user)
     return _open(parsed, raw, log, actor)
+
+
+def _staff(parsed, raw, log, org, user: User, actor: Actor) -> IntakeResult:
+    """Staff write on a ticket by mail only through the reply address signed for them
+    and that ticket; a verified mail from them naming a ticket otherwise is held."""
+    ticket_id = authentication.signed_ticket(parsed.recipients, user_id=user.pk)
+    if ticket_id is not None:
+        with contextlib.suppress(DomainError):
+            ticket = get_ticket(actor, ticket_id)
+            if takes_part(user, actor, ticket):
+                return _reply(parsed, raw, log, actor, ticket)
+        raise Hold(HeldReason.UNSIGNED, f"{parsed.from_email} no longer takes part in the ticket")
+    if parsed.thread_ids or parsed.subject_number() is not None:
+        raise Hold(
+            HeldReason.UNSIGNED,
+            f"{parsed.from_email} is staff: a mail becomes a note only as an answer to the "
+            "signed reply address of the ticket's mail to them",
+        )
+    return _unknown(parsed, log, org, user)
 
 
 def _finish(log: InboundMessage, outcome: str, ticket: Ticket | None, detail: str = ""):
@@ -136,11 +173,15 @@ def _finish(log: InboundMessage, outcome: str, ticket: Ticket | None, detail: st
     return IntakeResult(outcome, ticket.number if ticket else None, detail)
 
 
-def _automatic(parsed, log, tickets_: list[Ticket]) -> IntakeResult:
+def _automatic(parsed, log, tickets_: list[Ticket], verdict: Verdict) -> IntakeResult:
     if not tickets_ or parsed.automatic == parsing.OWN_MAIL:
         return _finish(log, InboundOutcome.IGNORED, None, parsed.automatic)
     ticket = tickets_[0]
-    body = f"Automatic mail from {parsed.from_email} ({parsed.automatic}):\n\n{parsed.body}"
+    unverified = "" if verdict.verified else "; sender not authenticated"
+    body = (
+        f"Automatic mail from {parsed.from_email} ({parsed.automatic}{unverified}):"
+        f"\n\n{parsed.body}"
+    )
     try:
         tickets.message_add(
             actor=SYSTEM,
@@ -151,7 +192,7 @@ def _automatic(parsed, log, tickets_: list[Ticket]) -> IntakeResult:
         )
     except DomainError as exc:  # a closed ticket takes no notes
         return _finish(log, InboundOutcome.IGNORED, ticket, f"{parsed.automatic}; {exc.message}")
-    return _finish(log, InboundOutcome.NOTE_ADDED, ticket, parsed.automatic)
+    return _finish(log, InboundOutcome.NOTE_ADDED, ticket, parsed.automatic + unverified)
 
 
 def _text(parsed) -> str:
@@ -181,12 +222,12 @@ def _reply(parsed, raw, log, actor: Actor, ticket: Ticket) -> IntakeResult:
     )
     if internal:
         outcome = InboundOutcome.NOTE_ADDED
-    _attach(parsed, raw, actor, ticket, message_id=message.pk)
+    _attach(parsed, raw, log, actor, ticket, message_id=message.pk)
     return _finish(log, outcome, ticket)
 
 
 def _title(parsed) -> str:
-    title = parsing.SUBJECT_NUMBER.sub("", clean(parsed.subject))
+    title = parsing.SUBJECT_NUMBER.sub("", header_text(clean(parsed.subject)))
     title = re.sub(r"^\s*((re|aw|fwd?|wg|sv)\s*:\s*)+", "", title, flags=re.I).strip()
     return (title or "(no subject)")[:200]
 
@@ -212,7 +253,7 @@ def _open(parsed, raw, log, actor: Actor, follow_up: Ticket | None = None) -> In
                 raise
             data.pop("platform_url")
             ticket = tickets.ticket_create(actor=actor, data=data, channel=Channel.EMAIL)
-    _attach(parsed, raw, actor, ticket, message_id=None)
+    _attach(parsed, raw, log, actor, ticket, message_id=None)
     return _finish(log, InboundOutcome.TICKET_CREATED, ticket)
 
 
@@ -225,7 +266,7 @@ def _kind_for(filename: str, content: bytes) -> str:
     return AttachmentKind.OTHER
 
 
-def _attach(parsed, raw: bytes, actor: Actor, ticket: Ticket, *, message_id: int | None):
+def _attach(parsed, raw: bytes, log, actor: Actor, ticket: Ticket, *, message_id: int | None):
     refused: list[tuple[str, str]] = []
     for part in parsed.attachments:
         try:
@@ -254,10 +295,10 @@ def _attach(parsed, raw: bytes, actor: Actor, ticket: Ticket, *, message_id: int
             message_id=message_id,
         )
     if refused:
-        _tell_refused(parsed, ticket, refused)
+        _tell_refused(parsed, log, ticket, refused)
 
 
-def _tell_refused(parsed, ticket: Ticket, refused: list[tuple[str, str]]) -> None:
+def _tell_refused(parsed, log, ticket: Ticket, refused: list[tuple[str, str]]) -> None:
     user = User.objects.filter(email__iexact=parsed.from_email).first()
     sender = sender_for(ticket.partner if ticket.partner.kind == OrgKind.PARTNER else None)
     lines = [f"we added your mail to ticket {sender.tag}#{ticket.number}, but not these files:"]
@@ -277,7 +318,7 @@ def _tell_refused(parsed, ticket: Ticket, refused: list[tuple[str, str]]) -> Non
         in_reply_to=parsed.message_id,
         references=parsed.references,
     )
-    write(draft, key=dedup_key("attrefused", parsed.message_id or ticket.pk, parsed.from_email))
+    write(draft, key=dedup_key("attrefused", log.pk))
 
 
 def _unknown(parsed, log, org: Organisation | None, user: User | None) -> IntakeResult:

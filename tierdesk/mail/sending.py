@@ -5,7 +5,10 @@ before the SMTP conversation, so no other worker sends the same attempt), sends 
 through Django's mail backend (SMTP configured with `EMAIL_*`), and records the outcome.
 A failure is retried after `RETRY_DELAYS` (±10 % jitter): 1 min, 5 min, 15 min, 1 h, 4 h,
 12 h — seven attempts over about 18 hours; then the row is `failed` (visible in the
-admin). `sweep()` queues due sends whose task went missing.
+admin). A mail that cannot even be built (a header Django refuses, an address that is no
+address) fails at once, permanently, with the reason: trying again cannot help.
+Header values are cleaned of control characters before they are built.
+`sweep()` queues due sends whose task went missing.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ import logging
 import random
 from datetime import datetime, timedelta
 
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 
 from tierdesk.core import clock
 from tierdesk.mail.models import OutboundMail, OutboundStatus
-from tierdesk.mail.outbound import enqueue, schedule_send
+from tierdesk.mail.outbound import enqueue, header_text, schedule_send
 from tierdesk.mail.parsing import LOOP_HEADER
 
 logger = logging.getLogger(__name__)
@@ -58,8 +61,13 @@ def _claim(mail_id: int, now: datetime) -> tuple[OutboundMail, int] | None:
         return mail, mail.attempts
 
 
+class PermanentFailure(Exception):
+    """The mail cannot be built; sending it again would fail the same way."""
+
+
 def message_of(mail: OutboundMail) -> EmailMultiAlternatives:
-    """The mail as Django sends it: text and HTML, threading and loop headers."""
+    """The mail as Django sends it: text and HTML, threading and loop headers, every
+    header value cleaned of control characters."""
     domain = mail.message_id.rpartition("@")[2]
     headers = {
         "Message-ID": f"<{mail.message_id}>",
@@ -71,26 +79,45 @@ def message_of(mail: OutboundMail) -> EmailMultiAlternatives:
         headers["In-Reply-To"] = f"<{mail.in_reply_to}>"
     if mail.references:
         headers["References"] = " ".join(f"<{ref}>" for ref in mail.references.split())
+    headers = {name: header_text(value) for name, value in headers.items()}
     message = EmailMultiAlternatives(
-        subject=mail.subject,
+        subject=header_text(mail.subject),
         body=mail.text_body,
-        from_email=mail.from_email,
-        to=[mail.to_email],
-        reply_to=[mail.reply_to] if mail.reply_to else None,
+        from_email=header_text(mail.from_email),
+        to=[header_text(mail.to_email)],
+        reply_to=[header_text(mail.reply_to)] if mail.reply_to else None,
         headers=headers,
     )
     message.attach_alternative(mail.html_body, "text/html")
     return message
 
 
-def _send(mail: OutboundMail) -> str:
-    """Send once; the error text ("" on success) never carries credentials."""
+def _built(mail: OutboundMail) -> EmailMultiAlternatives:
+    """The message, its headers and addresses checked; PermanentFailure when they fail."""
+    try:
+        message = message_of(mail)
+        message.message()  # builds every header: Django refuses a bad one here
+        for address in message.recipients():
+            if "@" not in address or any(ch.isspace() for ch in address.strip()):
+                raise ValueError(f"{address!r} is not a mail address")
+    except (BadHeaderError, ValueError, TypeError, UnicodeError) as exc:
+        raise PermanentFailure(f"cannot build the mail: {type(exc).__name__}: {exc}") from None
+    return message
+
+
+def _send(mail: OutboundMail) -> tuple[str, bool]:
+    """Send once: (the error text, "" on success, never carrying credentials; whether
+    the failure is permanent)."""
+    try:
+        message = _built(mail)
+    except PermanentFailure as exc:
+        return str(exc)[:300], True
     try:
         connection = get_connection(fail_silently=False)
-        sent = connection.send_messages([message_of(mail)])
+        sent = connection.send_messages([message])
     except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"[:300]
-    return "" if sent else "the mail backend sent nothing"
+        return f"{type(exc).__name__}: {exc}"[:300], False
+    return ("", False) if sent else ("the mail backend sent nothing", False)
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -98,7 +125,9 @@ def retry_delay(attempt: int) -> timedelta:
     return base * random.uniform(0.9, 1.1)
 
 
-def _finish(mail_id: int, attempt: int, error: str, now: datetime) -> str | None:
+def _finish(
+    mail_id: int, attempt: int, error: str, now: datetime, *, permanent: bool = False
+) -> str | None:
     with transaction.atomic():
         mail = (
             OutboundMail.objects.select_for_update()
@@ -112,7 +141,7 @@ def _finish(mail_id: int, attempt: int, error: str, now: datetime) -> str | None
         if not error:
             mail.status, mail.sent_at, mail.next_attempt_at = OutboundStatus.SENT, now, None
             mail.enqueued_at = None
-        elif mail.attempts >= MAX_ATTEMPTS:
+        elif permanent or mail.attempts >= MAX_ATTEMPTS:
             mail.status, mail.next_attempt_at, mail.enqueued_at = OutboundStatus.FAILED, None, None
         else:
             mail.next_attempt_at = now + retry_delay(mail.attempts)
@@ -128,8 +157,8 @@ def deliver(mail_id: int) -> str | None:
     if claimed is None:
         return None
     mail, attempt = claimed
-    error = _send(mail)
-    status = _finish(mail_id, attempt, error, clock.now())
+    error, permanent = _send(mail)
+    status = _finish(mail_id, attempt, error, clock.now(), permanent=permanent)
     logger.info(
         "mail %s (%s to %s) attempt %s: %s",
         mail.pk,

@@ -40,6 +40,24 @@ def held_reprocess(*, actor: Actor, held_id: int) -> IntakeResult:
     return intake(bytes(held.raw), source=held.source, organisation=held.organisation, held=held)
 
 
+def held_accept_sender(*, actor: Actor, held_id: int) -> IntakeResult:
+    """Review: a person vouches that a mail held as *unverified* really comes from its
+    sender (they checked another way), and it is processed as if authenticated. Staff
+    mail still needs its signed reply address to become a note.
+    Raises Forbidden, NotFound, Conflict (not an open unverified mail); TemporaryFailure."""
+    _check(actor)
+    held = _held(held_id)
+    if held.reason != HeldReason.UNVERIFIED or held.resolved_at is not None:
+        raise Conflict("Only an open held mail whose sender was not authenticated is accepted.")
+    return intake(
+        bytes(held.raw),
+        source=held.source,
+        organisation=held.organisation,
+        held=held,
+        trusted=True,
+    )
+
+
 def held_register_sender(
     *, actor: Actor, held_id: int, organisation: Organisation | None = None, full_name: str = ""
 ) -> IntakeResult:

@@ -7,6 +7,7 @@ well-formed, and names the field and the reason when it is not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -48,6 +49,10 @@ EDITABLE_FIELDS = (
     "incident",
 )
 REQUIRED_AT_CREATE = ("title", "description")
+# One-line fields end up in mail headers (the subject): no line breaks, no control
+# characters (C0, DEL, C1, the Unicode line and paragraph separators).
+ONE_LINE = ("title", "flow_version")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 MAX_LENGTH = {"title": 200, "flow_version": 40}
 MAX_TEXT = 200_000
 
@@ -112,6 +117,8 @@ def clean_ticket_fields(
             errors[key] = f"is longer than {limit} characters"
             continue
         problem = _text_problem(value)
+        if not problem and key in ONE_LINE and CONTROL.search(value):
+            problem = "must be one line, without line breaks or control characters"
         if problem:
             errors[key] = problem
             continue
