@@ -304,3 +304,21 @@ def test_intake_checks_dkim_itself_when_configured(world_, settings, monkeypatch
     assert inbound.intake(genuine, source="t").outcome == InboundOutcome.TICKET_CREATED
     assert inbound.intake(forged, source="t").outcome == inbound.HELD
     assert InboundMessage.objects.get().authentication.startswith("dkim=pass")
+
+
+@pytestmark_db
+def test_registering_a_triaged_sender_vouches_for_their_unauthenticated_mail(
+    world_, smtp, settings
+):
+    from tierdesk.mail.services import held_register_sender
+
+    # given an unknown sender's mail the MTA could not authenticate, held for triage
+    settings.TIERDESK_MAIL_UNKNOWN_SENDERS = "triage"
+    raw = mail("newcomer@acme-customer.example", "Please help", auth=None)
+    held = inbound.intake(raw, source="t")
+    assert HeldMail.objects.get(pk=held.held_id).reason == HeldReason.UNKNOWN_SENDER
+    # when an admin registers the sender for it
+    opened = held_register_sender(actor=world_.actor("admin"), held_id=held.held_id)
+    # then the ticket opens: the admin vouched for this mail
+    assert opened.outcome == InboundOutcome.TICKET_CREATED
+    assert InboundMessage.objects.get().authentication.startswith("accepted by a person")

@@ -49,13 +49,7 @@ def held_accept_sender(*, actor: Actor, held_id: int) -> IntakeResult:
     held = _held(held_id)
     if held.reason != HeldReason.UNVERIFIED or held.resolved_at is not None:
         raise Conflict("Only an open held mail whose sender was not authenticated is accepted.")
-    return intake(
-        bytes(held.raw),
-        source=held.source,
-        organisation=held.organisation,
-        held=held,
-        trusted=True,
-    )
+    return _reprocess_accepted(held.pk)
 
 
 def held_register_sender(
@@ -63,8 +57,10 @@ def held_register_sender(
 ) -> IntakeResult:
     """Triage: register the unknown sender of a held mail as a customer of the
     organisation whose mailbox it came through (or the one given) and process the mail
-    again, which opens the ticket and sends its number. No password is set: the person
-    uses mail, or is invited to the portal later."""
+    again, which opens the ticket and sends its number. Registering them for this mail is
+    vouching for it: it is processed as accepted by that person even when its sender was
+    not authenticated. No password is set: the person uses mail, or is invited to the
+    portal later."""
     _check(actor)
     with transaction.atomic():
         held = _held(held_id)
@@ -79,7 +75,20 @@ def held_register_sender(
             user_create(
                 email=held.from_email, organisation=org, role=Role.CUSTOMER, full_name=full_name
             )
-    return held_reprocess(actor=actor, held_id=held_id)
+    return _reprocess_accepted(held_id)
+
+
+def _reprocess_accepted(held_id: int) -> IntakeResult:
+    held = _held(held_id)
+    if held.resolved_at is not None:
+        raise Conflict(f"Held mail {held.pk} was processed already: {held.resolution}")
+    return intake(
+        bytes(held.raw),
+        source=held.source,
+        organisation=held.organisation,
+        held=held,
+        trusted=True,
+    )
 
 
 def held_discard(*, actor: Actor, held_id: int, reason: str) -> HeldMail:
