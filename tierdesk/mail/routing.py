@@ -153,10 +153,11 @@ def _staff(parsed, raw, log, org, user: User, actor: Actor) -> IntakeResult:
     and that ticket; a verified mail from them naming a ticket otherwise is held."""
     ticket_id = authentication.signed_ticket(parsed.recipients, user_id=user.pk)
     if ticket_id is not None:
-        with contextlib.suppress(DomainError):
+        ticket: Ticket | None = None
+        with contextlib.suppress(DomainError):  # gone, or no longer theirs to see
             ticket = get_ticket(actor, ticket_id)
-            if takes_part(user, actor, ticket):
-                return _reply(parsed, raw, log, actor, ticket)
+        if ticket is not None and takes_part(user, actor, ticket):
+            return _reply(parsed, raw, log, actor, ticket)
         raise Hold(HeldReason.UNSIGNED, f"{parsed.from_email} no longer takes part in the ticket")
     if parsed.thread_ids or parsed.subject_number() is not None:
         raise Hold(
