@@ -322,3 +322,12 @@ def test_registering_a_triaged_sender_vouches_for_their_unauthenticated_mail(
     # then the ticket opens: the admin vouched for this mail
     assert opened.outcome == InboundOutcome.TICKET_CREATED
     assert InboundMessage.objects.get().authentication.startswith("accepted by a person")
+
+
+def test_the_deployment_check_warns_when_no_mail_can_be_authenticated(settings):
+    from tierdesk.mail.checks import check_inbound_authentication
+
+    settings.TIERDESK_MAIL_AUTHSERV_IDS, settings.TIERDESK_MAIL_DKIM_VERIFY = [], False
+    assert [w.id for w in check_inbound_authentication()] == ["tierdesk.mail.W001"]
+    settings.TIERDESK_MAIL_AUTHSERV_IDS = [MTA]
+    assert check_inbound_authentication() == []
