@@ -17,7 +17,7 @@ import logging
 import random
 from datetime import datetime, timedelta
 
-from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 
@@ -100,7 +100,7 @@ def _built(mail: OutboundMail) -> EmailMultiAlternatives:
         for address in message.recipients():
             if "@" not in address or any(ch.isspace() for ch in address.strip()):
                 raise ValueError(f"{address!r} is not a mail address")
-    except (BadHeaderError, ValueError, TypeError, UnicodeError) as exc:
+    except Exception as exc:  # BadHeaderError, ValueError…: the same row fails the same way
         raise PermanentFailure(f"cannot build the mail: {type(exc).__name__}: {exc}") from None
     return message
 
