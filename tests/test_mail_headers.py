@@ -82,6 +82,14 @@ def test_a_name_with_line_breaks_is_refused(world_):
     assert set(refused.value.fields) == {"full_name"}
 
 
+def test_an_organisation_name_with_line_breaks_is_refused(world_):
+    from tierdesk.accounts.services import organisation_create
+
+    with pytest.raises(InvalidInput) as refused:
+        organisation_create(name="Initech", kind="partner", sender_name="Initech\r\nBcc: x@y.z")
+    assert set(refused.value.fields) == {"sender_name"}
+
+
 def test_a_header_from_old_data_is_cleaned_and_the_mail_is_sent(world_, smtp):
     # given a ticket whose title got line breaks before they were refused, and a brand
     # name with a control character

@@ -48,6 +48,10 @@ def organisation_create(
         raise InvalidInput({"name": "must not be empty"})
     if kind not in OrgKind.values:
         raise InvalidInput({"kind": "must be vendor or partner"})
+    names = {"name": name, "display_name": display_name, "sender_name": sender_name}
+    broken = [field for field, value in names.items() if CONTROL.search(value or "")]
+    if broken:
+        raise InvalidInput({f: "must be one line, without control characters" for f in broken})
     if Organisation.objects.filter(name__iexact=name).exists():
         raise Conflict(f"An organisation named {name!r} exists already.", code="exists")
     if kind == OrgKind.VENDOR and Organisation.objects.filter(kind=OrgKind.VENDOR).exists():
