@@ -21,6 +21,7 @@
 | `TIERDESK_SLA_INCIDENT_CALENDAR` | `24x7` | calendar (code) incidents count on when no incident policy names one |
 | `TIERDESK_SLA_SWEEP_SECONDS` | `60` | how often the worker's SLA sweep runs |
 | `TIERDESK_SLA_SWEEP_BATCH` | `5000` | most clocks one sweep transaction marks (a backlog takes several) |
+| `TIERDESK_SLA_REPLAN_BATCH` | `500` | clocks re-planned per transaction after a calendar change |
 | `TIERDESK_CONN_MAX_AGE` | `60` | seconds a database connection is kept for reuse (0 behind a transaction pooler) |
 | `LOG_LEVEL` | `INFO` | root log level |
 | `TIERDESK_STATIC_ROOT` | `var/static` | where `collectstatic` writes (WhiteNoise serves it) |
@@ -251,6 +252,7 @@ TIERDESK_SLA_DEFAULT_CALENDAR = os.environ.get("TIERDESK_SLA_DEFAULT_CALENDAR", 
 TIERDESK_SLA_INCIDENT_CALENDAR = os.environ.get("TIERDESK_SLA_INCIDENT_CALENDAR", "24x7")
 TIERDESK_SLA_SWEEP_SECONDS = int(os.environ.get("TIERDESK_SLA_SWEEP_SECONDS", "60"))
 TIERDESK_SLA_SWEEP_BATCH = int(os.environ.get("TIERDESK_SLA_SWEEP_BATCH", "5000"))
+TIERDESK_SLA_REPLAN_BATCH = int(os.environ.get("TIERDESK_SLA_REPLAN_BATCH", "500"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TIERDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("TIERDESK_WEBHOOK_ALLOW_PRIVATE")
