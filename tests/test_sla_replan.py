@@ -311,3 +311,21 @@ def test_an_admin_adding_a_holiday_re_plans_within_the_minute(client, world, pol
         sla_sweep_task.call()
     assert resolution(t).due_at == berlin(2026, 12, 2, 16)
     assert not SlaEvent.objects.filter(ticket=t, clock_kind="resolution").exists()
+
+
+def test_the_cli_closes_a_day_and_re_plans(world, policies, capsys):
+    from tierdesk import cli
+
+    (t,) = taken(world)
+    # when an operator closes Tuesday and re-plans at once
+    with travel_to(MONDAY + H):
+        assert cli.main(["calendar", "day", "support-hours", "2026-12-01", "--name", "Outing"]) == 0
+        assert cli.main(["calendar", "replan"]) == 0
+    out = capsys.readouterr().out
+    assert "re-planned within a minute" in out and "2 clock(s) moved" in out
+    assert resolution(t).due_at == berlin(2026, 12, 2, 16)
+    # bad input is refused with the reason, exit 2, nothing changed
+    assert cli.main(["calendar", "hours", "support-hours", "tue", "13:00-09:00"]) == 2
+    assert "hours" in capsys.readouterr().err
+    assert cli.main(["calendar", "day", "support-hours", "2026-13-01"]) == 2
+    assert not Calendar.objects.get(code="support-hours").replan_pending

@@ -81,7 +81,9 @@ def rotate(token: str) -> str:
     try:
         return box().rotate(token.encode()).decode()
     except InvalidToken:
-        raise SecretUnreadable("a stored secret cannot be decrypted with any configured key")
+        raise SecretUnreadable(
+            "a stored secret cannot be decrypted with any configured key"
+        ) from None
 
 
 def generate_key() -> str:

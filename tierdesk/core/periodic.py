@@ -1,6 +1,6 @@
 """The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the mail sweep, the
-IMAP fetch, and the hourly pruning of finished rows past their retention) enqueued on the database task queue at their interval, exactly once per
-interval however many workers run.
+IMAP fetch, and the hourly pruning of finished rows past their retention) enqueued on the
+database task queue at their interval, exactly once per interval however many workers run.
 
 Each `tierdesk worker` runs `beat_forever()` in a thread beside `db_worker`. A due job is
 claimed with a conditional UPDATE on its `PeriodicLease` row (only one worker's UPDATE

@@ -1,15 +1,21 @@
 """Retention: rows whose work is finished are deleted once they are older than their
 retention, in bounded batches, by the worker's hourly jobs (`core.periodic`).
 
-| job | deletes | kept | setting (days, `0` keeps all) |
-|---|---|---|---|
-| `webhooks.prune` (`notify.retention`) | succeeded and failed deliveries; outbox events fanned out with no delivery left | pending deliveries (also while retrying) and their events | `TIERDESK_RETENTION_WEBHOOK_DAYS` (30) |
-| `mail.prune` (`mail.retention`) | sent, failed and suppressed outbound mail | pending mail (also while retrying) | `TIERDESK_RETENTION_MAIL_DAYS` (90) |
-| `tasks.prune` (here) | successful and failed task results | ready and running tasks | `TIERDESK_RETENTION_TASK_DAYS` (14) |
+* `webhooks.prune` (`notify.retention`, `TIERDESK_RETENTION_WEBHOOK_DAYS`, 30): succeeded
+  and failed deliveries, and outbox events fanned out with no delivery left; a pending
+  delivery (due, or waiting for its next retry) and its event stay.
+* `mail.prune` (`mail.retention`, `TIERDESK_RETENTION_MAIL_DAYS`, 90): sent, failed and
+  suppressed outbound mail; pending mail (also between retries) stays.
+* `tasks.prune` (here, `TIERDESK_RETENTION_TASK_DAYS`, 14): successful and failed task
+  results (`django_tasks_db`); ready and running tasks stay.
 
-Each batch is its own transaction of two statements whatever its size — the ids of at
-most `TIERDESK_RETENTION_BATCH` rows, then one DELETE of them — so pruning never holds
-long locks; a run stops after `ROUNDS` batches and the next hour goes on.
+`0` days keeps those rows for ever.
+
+Each batch is its own transaction with a constant number of statements whatever its
+size — the ids of at most `TIERDESK_RETENTION_BATCH` rows, then one DELETE of them (for
+outbox events Django adds the look-up and the cascade to their deliveries: four) — so
+pruning never holds long locks; a run stops after `ROUNDS` batches and the next hour
+goes on.
 """
 
 from __future__ import annotations
