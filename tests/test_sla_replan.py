@@ -329,3 +329,21 @@ def test_the_cli_closes_a_day_and_re_plans(world, policies, capsys):
     assert "hours" in capsys.readouterr().err
     assert cli.main(["calendar", "day", "support-hours", "2026-13-01"]) == 2
     assert not Calendar.objects.get(code="support-hours").replan_pending
+
+
+def test_a_failing_re_plan_does_not_stop_the_sweep(world, policies, monkeypatch):
+    (t,) = taken(world)
+    close_tuesday()
+    import importlib
+
+    sweep_module = importlib.import_module("tierdesk.sla.services.sweep")
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sweep_module, "replan_dirty", broken)
+    # when the re-plan fails inside the periodic job, past the old deadline
+    result = services.sweep_and_notify(now=berlin(2026, 12, 1, 16, 30))
+    # then the job still ran, and the clock on the changed calendar did not turn
+    assert result["replanned"] == 0 and result["rounds"] == 1
+    assert not SlaEvent.objects.filter(ticket=t, clock_kind="resolution").exists()

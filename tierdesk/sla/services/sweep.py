@@ -7,6 +7,7 @@ turn, so every turn comes with exactly one event and one announcement.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from tierdesk.tickets.access import visible_tickets
 from tierdesk.tickets.models import Ticket
 
 RUNNING = ClockState.RUNNING
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -233,9 +235,11 @@ def notify_events(*, now: datetime, limit: int = NOTIFY_BATCH) -> int:
 def sweep_and_notify(*, now: datetime, rounds: int = 10) -> dict[str, int]:
     """The periodic job: re-plan the clocks of calendars that changed, sweep (again while
     whole batches turn, at most `rounds` times), then announce."""
-    replanned = replan_dirty(now=now)
-    totals = {"breached": 0, "at_risk": 0, "tickets": 0, "rounds": 0}
-    totals["replanned"] = replanned["clocks"]
+    totals = {"breached": 0, "at_risk": 0, "tickets": 0, "rounds": 0, "replanned": 0}
+    try:
+        totals["replanned"] = replan_dirty(now=now)["clocks"]
+    except Exception:  # the sweep must go on: it skips the clocks of dirty calendars anyway
+        log.exception("re-planning changed calendars failed; sweeping the others")
     for _ in range(rounds):
         result = sweep(now=now)
         totals["breached"] += result.breached
