@@ -13,7 +13,7 @@ The re-plan goes over the live (running and paused) clocks of one calendar in ba
 `TIERDESK_SLA_REPLAN_BATCH`, each its own transaction with a constant number of
 statements whatever its size (`docs/performance.md`): the batch's clock ids, a lock on
 their tickets (in id order, ticket before clock as the services lock them, so no
-deadlock), the clocks locked, one bulk update of those whose plan moved, one set-based
+deadlock), the clocks locked, one UPDATE … FROM (VALUES …) of those whose plan moved, one set-based
 update of their tickets' `next_deadline` / `sla_at_risk` / `sla_breached`.
 """
 
@@ -23,7 +23,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, Subquery
 
 from tierdesk.core.actor import SYSTEM
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 RUNNING, PAUSED = ClockState.RUNNING, ClockState.PAUSED
 LIVE = (RUNNING, PAUSED)
-_UPDATED = ["due_at", "at_risk_at", "at_risk", "breached", "cycle", "updated_at"]
 
 
 def calendar_changed(*, calendar_id: int, now: datetime) -> None:
@@ -54,6 +53,55 @@ def calendar_changed(*, calendar_id: int, now: datetime) -> None:
             log.exception("could not queue the SLA re-plan; the next sweep does it")
 
     transaction.on_commit(enqueue)
+
+
+# The new plans in one UPDATE … FROM (VALUES …): linear in the rows (Django's bulk_update
+# writes CASE WHEN id = … per column, quadratic in the batch: 45 s instead of a few for
+# 40,000 clocks). SQLite binds at most 32,766 parameters: 5,000 rows of six at a time.
+_WRITE = """
+WITH v (id, due_at, at_risk_at, at_risk, breached, cycle) AS (VALUES {rows})
+UPDATE {clock} SET due_at = {ts}, at_risk_at = {risk_ts}, at_risk = {flag}, breached = {breach},
+    cycle = {cycle}, updated_at = %s
+FROM v WHERE {clock}.id = {id}
+"""
+_CASTS = {
+    "postgresql": {
+        "ts": "v.due_at::timestamptz",
+        "risk_ts": "v.at_risk_at::timestamptz",
+        "flag": "v.at_risk::boolean",
+        "breach": "v.breached::boolean",
+        "cycle": "v.cycle::integer",
+        "id": "v.id::bigint",
+    },
+    "sqlite": {
+        "ts": "v.due_at",
+        "risk_ts": "v.at_risk_at",
+        "flag": "v.at_risk",
+        "breach": "v.breached",
+        "cycle": "v.cycle",
+        "id": "v.id",
+    },
+}
+_WRITE_CHUNK = 5000
+
+
+def _write_plans(clocks: list[Clock], now: datetime) -> None:
+    ops = connection.ops
+    casts = _CASTS.get(connection.vendor, _CASTS["sqlite"])
+    stamp = ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for first in range(0, len(clocks), _WRITE_CHUNK):
+            chunk = clocks[first : first + _WRITE_CHUNK]
+            params: list = []
+            for c in chunk:
+                params += [c.pk, stamp(c.due_at), stamp(c.at_risk_at), c.at_risk, c.breached]
+                params.append(c.cycle)
+            sql = _WRITE.format(
+                rows=", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk)),
+                clock=ops.quote_name(Clock._meta.db_table),
+                **casts,
+            )
+            cursor.execute(sql, [*params, stamp(now)])
 
 
 def _ticket_flags(ticket_ids: list[int]) -> int:
@@ -124,7 +172,7 @@ def _replan_batch(
             clock.updated_at = now
             moved.append(clock)
         if moved:
-            Clock.objects.bulk_update(moved, _UPDATED, batch_size=batch)
+            _write_plans(moved, now)
             _ticket_flags(sorted({c.ticket_id for c in moved}))
         return len(rows), len(moved), rows[-1][0]
 
