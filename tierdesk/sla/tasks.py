@@ -2,7 +2,7 @@
 
 The beat (`tierdesk.core.periodic`, job `sla.sweep`) enqueues it every
 `TIERDESK_SLA_SWEEP_SECONDS` (60), once per interval however many workers run; the sweep
-itself is idempotent and safe to run twice at once. Before it sweeps, it re-plans the
+itself is idempotent and safe to run twice at once. After it sweeps, it re-plans the
 clocks of calendars that changed (`sla_replan_task` does only that, queued by the change).
 """
 

@@ -5,7 +5,7 @@ that count on it store their `due_at` / `at_risk_at` so the sweep can compare th
 the time in SQL. A change therefore bumps the calendar's `revision` in the same
 transaction (`calendar_changed`, from the admin, the calendar services and the CLI) and
 queues `sla_replan_task` when it commits; the SLA sweep's periodic job re-plans every
-such "dirty" calendar before it sweeps as well, so stored deadlines follow a change
+such "dirty" calendar after it sweeps as well, so stored deadlines follow a change
 within a minute even if the task went missing. Until a calendar is re-planned the sweep
 leaves its clocks alone (`sweep._DIRTY`): no risk or breach fires for the old time.
 

@@ -233,13 +233,12 @@ def notify_events(*, now: datetime, limit: int = NOTIFY_BATCH) -> int:
 
 
 def sweep_and_notify(*, now: datetime, rounds: int = 10) -> dict[str, int]:
-    """The periodic job: re-plan the clocks of calendars that changed, sweep (again while
-    whole batches turn, at most `rounds` times), then announce."""
+    """The periodic job: sweep (again while whole batches turn, at most `rounds` times),
+    announce, then re-plan the clocks of calendars that changed (if the task the change
+    queued has not done it yet). Re-planning last keeps a long re-plan of a big calendar
+    from delaying the marks of every other; the sweep skips the changed calendars' clocks
+    until they are re-planned."""
     totals = {"breached": 0, "at_risk": 0, "tickets": 0, "rounds": 0, "replanned": 0}
-    try:
-        totals["replanned"] = replan_dirty(now=now)["clocks"]
-    except Exception:  # the sweep must go on: it skips the clocks of dirty calendars anyway
-        log.exception("re-planning changed calendars failed; sweeping the others")
     for _ in range(rounds):
         result = sweep(now=now)
         totals["breached"] += result.breached
@@ -254,6 +253,10 @@ def sweep_and_notify(*, now: datetime, rounds: int = 10) -> dict[str, int]:
         sent += batch
         if batch < NOTIFY_BATCH or sent >= rounds * NOTIFY_BATCH:
             break
+    try:
+        totals["replanned"] = replan_dirty(now=now)["clocks"]
+    except Exception:  # logged; the calendar stays dirty and is tried again next minute
+        log.exception("re-planning changed calendars failed")
     return {**totals, "notified": sent}
 
 
