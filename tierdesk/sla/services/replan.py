@@ -13,8 +13,8 @@ The re-plan goes over the live (running and paused) clocks of one calendar in ba
 `TIERDESK_SLA_REPLAN_BATCH`, each its own transaction with a constant number of
 statements whatever its size (`docs/performance.md`): the batch's clock ids, a lock on
 their tickets (in id order, ticket before clock as the services lock them, so no
-deadlock), the clocks locked, one UPDATE … FROM (VALUES …) of those whose plan moved, one set-based
-update of their tickets' `next_deadline` / `sla_at_risk` / `sla_breached`.
+deadlock), the clocks locked, one UPDATE … FROM (VALUES …) of those whose plan moved, one
+set-based update of their tickets' `next_deadline` / `sla_at_risk` / `sla_breached`.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ def calendar_changed(*, calendar_id: int, now: datetime) -> None:
 
 
 # The new plans in one UPDATE … FROM (VALUES …): linear in the rows (Django's bulk_update
-# writes CASE WHEN id = … per column, quadratic in the batch: 45 s instead of a few for
-# 40,000 clocks). SQLite binds at most 32,766 parameters: 5,000 rows of six at a time.
+# writes CASE WHEN id = … per column, quadratic in the batch: 60 s instead of 18 s for
+# 40,000 clocks in bench/sla_replan.py). SQLite binds at most 32,766 parameters: 5,000
+# rows of six at a time.
 _WRITE = """
 WITH v (id, due_at, at_risk_at, at_risk, breached, cycle) AS (VALUES {rows})
 UPDATE {clock} SET due_at = {ts}, at_risk_at = {risk_ts}, at_risk = {flag}, breached = {breach},
