@@ -76,16 +76,6 @@ def decrypt(token: str) -> str:
         ) from None
 
 
-def rotate(token: str) -> str:
-    """The same secret encrypted with the first key (unchanged if it already is)."""
-    try:
-        return box().rotate(token.encode()).decode()
-    except InvalidToken:
-        raise SecretUnreadable(
-            "a stored secret cannot be decrypted with any configured key"
-        ) from None
-
-
 def generate_key() -> str:
     return Fernet.generate_key().decode()
 
