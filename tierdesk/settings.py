@@ -21,6 +21,7 @@
 | `TIERDESK_SLA_INCIDENT_CALENDAR` | `24x7` | calendar (code) incidents count on when no incident policy names one |
 | `TIERDESK_SLA_SWEEP_SECONDS` | `60` | how often the worker's SLA sweep runs |
 | `TIERDESK_SLA_SWEEP_BATCH` | `5000` | most clocks one sweep transaction marks (a backlog takes several) |
+| `TIERDESK_SLA_REPLAN_BATCH` | `500` | clocks re-planned per transaction after a calendar change |
 | `TIERDESK_CONN_MAX_AGE` | `60` | seconds a database connection is kept for reuse (0 behind a transaction pooler) |
 | `LOG_LEVEL` | `INFO` | root log level |
 | `TIERDESK_STATIC_ROOT` | `var/static` | where `collectstatic` writes (WhiteNoise serves it) |
@@ -29,6 +30,11 @@
 | `TIERDESK_TASK_BACKEND` | `django_tasks_db.DatabaseBackend` | the background task backend |
 | `TIERDESK_WEBHOOK_ALLOW_PRIVATE` | `false` | let webhooks target private and loopback addresses (link-local, multicast, reserved never) |
 | `TIERDESK_WEBHOOK_TIMEOUT` | `10` | seconds a webhook receiver has to answer one attempt |
+| `TIERDESK_SECRET_KEYS` | empty: a key derived from `SECRET_KEY` | comma-separated Fernet keys for secrets at rest (webhook signing secrets); the first encrypts, all decrypt (`docs/operations.md`, rotation) |
+| `TIERDESK_RETENTION_WEBHOOK_DAYS` | `30` | delivered and failed webhook deliveries (and their outbox events) older than this are deleted; `0` keeps them |
+| `TIERDESK_RETENTION_MAIL_DAYS` | `90` | sent, failed and suppressed outbound mail older than this is deleted; `0` keeps it |
+| `TIERDESK_RETENTION_TASK_DAYS` | `14` | finished background task results older than this are deleted; `0` keeps them |
+| `TIERDESK_RETENTION_BATCH` | `1000` | rows one pruning transaction deletes (the hourly job repeats up to 20 times) |
 | `EMAIL_HOST` | empty | SMTP server of outbound mail; empty: mail is written to files under `var/mail` (nothing leaves the machine) |
 | `EMAIL_PORT` | `25` | SMTP port (587 with `EMAIL_USE_TLS`, 465 with `EMAIL_USE_SSL`) |
 | `EMAIL_HOST_USER` / `EMAIL_HOST_PASSWORD` | empty | SMTP authentication |
@@ -253,9 +259,15 @@ TIERDESK_SLA_DEFAULT_CALENDAR = os.environ.get("TIERDESK_SLA_DEFAULT_CALENDAR", 
 TIERDESK_SLA_INCIDENT_CALENDAR = os.environ.get("TIERDESK_SLA_INCIDENT_CALENDAR", "24x7")
 TIERDESK_SLA_SWEEP_SECONDS = int(os.environ.get("TIERDESK_SLA_SWEEP_SECONDS", "60"))
 TIERDESK_SLA_SWEEP_BATCH = int(os.environ.get("TIERDESK_SLA_SWEEP_BATCH", "5000"))
+TIERDESK_SLA_REPLAN_BATCH = int(os.environ.get("TIERDESK_SLA_REPLAN_BATCH", "500"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TIERDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("TIERDESK_WEBHOOK_ALLOW_PRIVATE")
+TIERDESK_SECRET_KEYS = env_list("TIERDESK_SECRET_KEYS")
+TIERDESK_RETENTION_WEBHOOK_DAYS = int(os.environ.get("TIERDESK_RETENTION_WEBHOOK_DAYS", "30"))
+TIERDESK_RETENTION_MAIL_DAYS = int(os.environ.get("TIERDESK_RETENTION_MAIL_DAYS", "90"))
+TIERDESK_RETENTION_TASK_DAYS = int(os.environ.get("TIERDESK_RETENTION_TASK_DAYS", "14"))
+TIERDESK_RETENTION_BATCH = int(os.environ.get("TIERDESK_RETENTION_BATCH", "1000"))
 TIERDESK_WEBHOOK_TIMEOUT = float(os.environ.get("TIERDESK_WEBHOOK_TIMEOUT", "10"))
 
 # Mail: Django's own setting names; without EMAIL_HOST nothing leaves the machine.

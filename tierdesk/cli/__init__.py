@@ -17,6 +17,8 @@ Services are atomic, so a refused command leaves nothing half-written.
     tierdesk mail-in [--partner NAME]      take in one mail from stdin (an MTA pipe)
     tierdesk mail-fetch [--mailbox NAME]   poll the IMAP mailboxes once
     tierdesk mail-reprocess ID …           process held mail again (see tierdesk/cli/mail.py)
+    tierdesk calendar day|hours|replan     change an SLA calendar (see tierdesk/cli/calendar.py)
+    tierdesk secrets rotate                re-encrypt stored secrets with the first key
 """
 
 from __future__ import annotations
@@ -357,9 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--format", choices=("json", "csv"), help="default: from the file")
 
-    from tierdesk.cli import mail
+    from tierdesk.cli import calendar, keys, mail
 
     mail.add_commands(sub, _command)
+    calendar.add_commands(sub, _command)
+    keys.add_commands(sub, _command)
     return parser
 
 

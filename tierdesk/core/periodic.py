@@ -1,6 +1,6 @@
-"""The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the mail sweep and
-the IMAP fetch) enqueued on the database task queue at their interval, exactly once per
-interval however many workers run.
+"""The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the mail sweep, the
+IMAP fetch, and the hourly pruning of finished rows past their retention) enqueued on the
+database task queue at their interval, exactly once per interval however many workers run.
 
 Each `tierdesk worker` runs `beat_forever()` in a thread beside `db_worker`. A due job is
 claimed with a conditional UPDATE on its `PeriodicLease` row (only one worker's UPDATE
@@ -36,6 +36,9 @@ class Job:
         return getattr(import_module(module), attribute)
 
 
+HOURLY = 3600
+
+
 def _mail_fetch_seconds() -> int:
     return settings.TIERDESK_MAIL_FETCH_SECONDS
 
@@ -46,6 +49,10 @@ def jobs() -> tuple[Job, ...]:
         Job("webhooks.sweep", "tierdesk.notify.tasks:sweep_outbox_task", 60),
         Job("mail.sweep", "tierdesk.mail.tasks:sweep_mail_task", 60),
         Job("mail.fetch", "tierdesk.mail.tasks:fetch_mail_task", _mail_fetch_seconds()),
+        # Retention (`core.retention`): finished rows past their days, in batches.
+        Job("webhooks.prune", "tierdesk.notify.tasks:prune_webhooks_task", HOURLY),
+        Job("mail.prune", "tierdesk.mail.retention:prune_mail_task", HOURLY),
+        Job("tasks.prune", "tierdesk.core.retention:prune_task_results_task", HOURLY),
     )
 
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from tierdesk.core import clock
+from tierdesk.core.crypto import EncryptedTextField
 from tierdesk.core.models import TimeStamped
 
 
@@ -39,15 +40,16 @@ class Webhook(TimeStamped):
     """A receiver URL of one organisation. A partner's hook hears only that partner's
     tickets; the vendor's hooks hear every ticket.
 
-    `secret` signs every delivery, so it is stored as given; it is shown once on creation
-    and never again (`secret_prefix` identifies it). Never log it."""
+    `secret` signs every delivery, so it must be read back: it is stored encrypted
+    (`core.crypto`: the column holds a Fernet token, the instance the plaintext); it is
+    shown once on creation and never again (`secret_prefix` identifies it). Never log it."""
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="webhooks"
     )
     url = models.CharField(max_length=2000)
     description = models.CharField(max_length=200, blank=True)
-    secret = models.CharField(max_length=100, editable=False)
+    secret = EncryptedTextField(editable=False)
     secret_prefix = models.CharField(max_length=16, editable=False)
     events = models.JSONField(default=all_events, help_text="Event names this hook receives.")
     active = models.BooleanField(default=True)

@@ -107,3 +107,12 @@ def sweep_outbox(*, limit: int = SWEEP_BATCH) -> dict[str, int]:
     if fanned or queued:
         logger.info("webhook sweep: fanned out %d events, queued %d attempts", fanned, queued)
     return {"fanned_out": fanned, "queued": queued}
+
+
+@task()
+def prune_webhooks_task() -> dict[str, int]:
+    """Delete finished deliveries and outbox events past their retention
+    (`notify.retention`; the beat's `webhooks.prune`, hourly)."""
+    from tierdesk.notify.retention import prune_webhooks
+
+    return prune_webhooks(now=clock.now())

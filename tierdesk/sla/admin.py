@@ -2,9 +2,10 @@
 they close on), policies and team calendars are data an admin edits; clocks and SLA
 events are written by the services and the sweep, and are read-only here.
 
-Editing a calendar's hours or days saves the calendar too, which moves its `updated_at`:
-every process's cached calendar value is then rebuilt. Clocks already running keep the
-deadline they were planned with until their ticket next moves or changes.
+Saving a calendar (with its hours and days) records the change in the same transaction
+(`services.calendar_changed`): every process's cached calendar value is rebuilt, the
+sweep leaves the calendar's clocks alone until they are re-planned, and the worker
+re-plans every running clock on it within a minute (stored deadlines and ticket flags).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils.html import format_html_join
 
 from tierdesk.core import clock
 from tierdesk.core.admin import ReadOnlyAdmin
-from tierdesk.sla import calendars
+from tierdesk.sla import calendars, services
 from tierdesk.sla.models import (
     Calendar,
     Clock,
@@ -44,6 +45,11 @@ class CalendarAdmin(admin.ModelAdmin):
     fields = ("code", "name", "time_zone", "always_open", "holiday_regions", "public_holidays")
     readonly_fields = ("public_holidays",)
     inlines = (WorkingHoursInline, ManualDayInline)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # After the inlines: the hours and days are saved when the re-plan is queued.
+        super().save_related(request, form, formsets, change)
+        services.calendar_changed(calendar_id=form.instance.pk, now=clock.now())
 
     @admin.display(description="public holidays this year and next (closed)")
     def public_holidays(self, obj: Calendar):

@@ -64,6 +64,7 @@ class WorkCalendar:
     regions: tuple[str, ...] = ()
     manual_days: tuple[ManualDay, ...] = ()
     _manual: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _hash: int = field(default=0, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if len(self.weekly) != 7:
@@ -74,6 +75,13 @@ class WorkCalendar:
                     raise ValueError(f"hours {start}–{end} end before they start")
         manual = {(m.year, m.month, m.day): m for m in self.manual_days}
         object.__setattr__(self, "_manual", manual)
+        key = (self.name, self.zone, self.always_open, self.weekly, self.regions, self.manual_days)
+        object.__setattr__(self, "_hash", hash(key))
+
+    def __hash__(self) -> int:
+        # The value is a key of the per-day memo (`day_intervals`), looked up for every day
+        # of every clock planned: hash the nested hours once, not on every look-up.
+        return self._hash
 
     @property
     def tz(self) -> ZoneInfo:

@@ -36,12 +36,22 @@ class Calendar(TimeStamped):
         help_text="Comma-separated ISO country codes with an optional subdivision, whose "
         "public holidays are all closed: e.g. DE-NW, UA, GB-ENG.",
     )
+    # Every change of the calendar, its hours or days bumps `revision`
+    # (`sla.services.calendar_changed`); the re-plan sets `planned_revision` once the running
+    # clocks on it are planned on that revision. While they differ the calendar is "dirty":
+    # its clocks' stored deadlines may be stale and the sweep leaves them alone.
+    revision = models.PositiveIntegerField(default=0, editable=False)
+    planned_revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def replan_pending(self) -> bool:
+        return self.revision != self.planned_revision
 
     @property
     def regions(self) -> tuple[str, ...]:

@@ -30,14 +30,15 @@ from tierdesk.tickets.models import Ticket
 # ---------------------------------------------------------------------------------------
 # Calendars as values
 # ---------------------------------------------------------------------------------------
-_cache: dict[tuple[int, datetime], calendars.WorkCalendar] = {}
+_cache: dict[tuple[int, datetime, int], calendars.WorkCalendar] = {}
 _cache_lock = threading.Lock()
 
 
 def work_calendar(calendar: Calendar) -> calendars.WorkCalendar:
-    """The pure value of a calendar row. Cached per process by (id, updated_at): the
-    admin saves the calendar with its hours and days, which moves `updated_at`."""
-    key = (calendar.pk, calendar.updated_at)
+    """The pure value of a calendar row. Cached per process by (id, updated_at,
+    revision): every change of the calendar, its hours or days moves both
+    (`services.calendar_changed`)."""
+    key = (calendar.pk, calendar.updated_at, calendar.revision)
     found = _cache.get(key)
     if found is not None:
         return found
