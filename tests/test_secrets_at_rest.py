@@ -141,3 +141,26 @@ def test_the_migration_encrypts_existing_plaintext_secrets(hook, settings):
     # and running it again changes nothing
     module.encrypt_existing(before, None)
     assert raw_secret(webhook) == stored
+
+
+def test_imap_mailbox_passwords_are_stored_encrypted(world, settings):
+    from tierdesk.mail.models import Mailbox
+
+    settings.TIERDESK_SECRET_KEYS = [OLD]
+    # given a mailbox saved with its IMAP password
+    mailbox = Mailbox.objects.create(
+        organisation=world.acme,
+        name="acme-inbox",
+        host="imap.acme.example",
+        username="support@acme.example",
+        password="imap-pass-4711",
+    )
+    # when the column is read raw
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(Mailbox._meta.db_table)
+        cursor.execute(f"SELECT password FROM {table} WHERE id = %s", [mailbox.pk])
+        stored = cursor.fetchone()[0]
+    # then it holds a token of the first key, and the model reads the password back
+    assert "imap-pass-4711" not in stored
+    assert Fernet(OLD).decrypt(stored.encode()).decode() == "imap-pass-4711"
+    assert Mailbox.objects.get(pk=mailbox.pk).password == "imap-pass-4711"

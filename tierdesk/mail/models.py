@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from tierdesk.core import clock
+from tierdesk.core.crypto import EncryptedTextField
 from tierdesk.core.models import TimeStamped
 
 
@@ -22,7 +23,7 @@ class Mailbox(TimeStamped):
     its direct customers). Mail found there opens tickets of that organisation's customers
     and is answered in its brand.
 
-    The password is stored as given (IMAP needs it); never log it. Messages are found by
+    The password is stored encrypted (IMAP needs it back; `core.crypto`); never log it. Messages are found by
     UID above `last_uid` (reset when the server's UIDVALIDITY changes) and, once their
     ticket transaction committed, flagged `\\Seen $TierdeskImported` or moved to
     `processed_folder`."""
@@ -37,7 +38,7 @@ class Mailbox(TimeStamped):
     use_ssl = models.BooleanField(default=True, help_text="IMAPS (TLS from the start).")
     starttls = models.BooleanField(default=False, help_text="STARTTLS on a plain connection.")
     username = models.CharField(max_length=255)
-    password = models.CharField(max_length=255)
+    password = EncryptedTextField()
     folder = models.CharField(max_length=255, default="INBOX")
     processed_folder = models.CharField(
         max_length=255, blank=True, help_text="Move imported mail here; empty: flag it only."
