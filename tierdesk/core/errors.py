@@ -66,6 +66,13 @@ class StaleVersion(Conflict):
     code = "stale_version"
 
 
+class PreconditionFailed(DomainError):
+    """The `If-Match` of a request names a version the resource no longer has."""
+
+    status = 412
+    code = "precondition_failed"
+
+
 class InvalidInput(DomainError):
     """Fields that are malformed: `fields` maps each field name to the reason."""
 
