@@ -220,7 +220,7 @@ def test_every_action_is_its_own_operation_with_its_own_body(document):
         assert body == {"$ref": f"#/components/schemas/{specs[action].body.__name__}"}
         # …and can answer 422 either as invalid input or as a gate's refusal
         unprocessable = operation["responses"]["422"]["content"]["application/json"]["schema"]
-        refs = {s["$ref"].rsplit("/", 1)[-1] for s in unprocessable["oneOf"]}
+        refs = {s["$ref"].rsplit("/", 1)[-1] for s in unprocessable["anyOf"]}
         assert refs == {"InvalidOut", "RefusedOut"}
     # the deprecated alias is not in the document
     assert "/api/v1/tickets/{ticket_id}/actions/{action}" not in document["paths"]
@@ -253,6 +253,14 @@ def test_invalid_input_and_refusals_have_distinct_schemas(document):
     assert message["422"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/InvalidOut"
     }
+
+
+def test_every_gated_move_has_its_refusal_code_in_the_enum():
+    from tierdesk.core.api_support import RefusedCode
+    from tierdesk.tickets.workflow import TRANSITIONS
+
+    codes = {f"{t.action}_refused" for t in TRANSITIONS if t.gate}
+    assert codes - {c.value for c in RefusedCode} == set(), "add them to RefusedCode"
 
 
 def _source_codes() -> tuple[set[str], set[str]]:
