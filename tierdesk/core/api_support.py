@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime
 from pydantic_core import PydanticCustomError
 
 from tierdesk.core.actor import Actor, actor_for
