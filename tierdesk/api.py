@@ -77,7 +77,10 @@ api = TierdeskAPI(
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _field_name(loc: list) -> str:

@@ -192,6 +192,7 @@ ETAG = header(
     type="string",
     examples=['"7"'],
 )
+RETRY_AFTER = header("Seconds after which trying again may succeed.", type="integer")
 IF_MATCH = {
     "in": "header",
     "name": "If-Match",

@@ -7,7 +7,7 @@ from ninja import Query, Router
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
-from tierdesk.core.api_support import accepts, errors, request_actor
+from tierdesk.core.api_support import RETRY_AFTER, accepts, errors, openapi_extra, request_actor
 from tierdesk.notify import access, selectors, services
 from tierdesk.notify.models import Delivery, Webhook
 from tierdesk.notify.schemas import (
@@ -121,6 +121,7 @@ def list_deliveries(request: HttpRequest, webhook_id: int, filters: Query[Delive
     response={202: DeliveryOut, **errors(401, 403, 404, 409, 422)},
     summary="Deliver again: same delivery id, a fresh retry schedule (no body)",
     operation_id="delivery_redeliver",
+    openapi_extra=openapi_extra(headers={409: {"Retry-After": RETRY_AFTER}}),
 )
 def redeliver(request: HttpRequest, webhook_id: int, delivery_id: str):
     delivery = services.delivery_redeliver(
