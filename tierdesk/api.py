@@ -138,6 +138,8 @@ api.add_router("/", tickets_router)
 api.add_router("/", history_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
+# Mount every router above this line: the POSTs of the routers mounted so far get their
+# Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 
 
 # ---------------------------------------------------------------------------------------
