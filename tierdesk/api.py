@@ -24,6 +24,7 @@ from tierdesk.directory.api import router as directory_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
+from tierdesk.tickets.api_conversation import router as conversation_router
 from tierdesk.tickets.api_history import router as history_router
 
 
@@ -135,6 +136,7 @@ api.add_router("/", accounts_router)
 # The per-action routes come before the tickets router's paths they share a prefix with.
 api.add_router("/", actions_router)
 api.add_router("/", tickets_router)
+api.add_router("/", conversation_router)
 api.add_router("/", history_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
