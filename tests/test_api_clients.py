@@ -234,3 +234,10 @@ def test_typescript_types_generate_cleanly_and_the_guides_example_type_checks(
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_guide_shows_the_examples_the_tests_run():
+    guide = (ROOT / "docs" / "api.md").read_text()
+    python = (EXAMPLES / "handover.py").read_text().split('"""', 2)[2].strip()
+    typescript = (EXAMPLES / "handover.ts").read_text().split("\n", 2)[2].strip()
+    assert python in guide and typescript in guide

@@ -230,3 +230,22 @@ def test_messages_are_still_written_once(world):
     ticket = ticket_at(world, "in_progress@L2")
     post(client_for(world, "l2"), f"/tickets/{ticket.pk}/messages", {"body": "On it."})
     assert Message.objects.filter(ticket=ticket, body="On it.").count() == 1
+
+
+def test_a_customer_message_reaches_a_service_that_takes_one(monkeypatch):
+    from tierdesk.tickets import api_actions
+
+    # given a resolve service that (already) takes a customer message
+    def resolve(*, actor, ticket_id, resolution, cause, customer_message="", version=None):
+        raise AssertionError("not called here")
+
+    monkeypatch.setitem(services.ACTION_SERVICES, "resolve", (resolve, ("resolution", "cause")))
+    body = {"resolution": "Renewed", "cause": "credentials", "customer_message": "Fixed."}
+    # then the body's customer message is passed on, and a null one is not
+    assert api_actions._service_arguments("resolve", body)["customer_message"] == "Fixed."
+    assert "customer_message" not in api_actions._service_arguments(
+        "resolve", {**body, "customer_message": None}
+    )
+    # and a service without the parameter never receives it
+    monkeypatch.setitem(services.ACTION_SERVICES, "resolve", (services.ticket_close, ()))
+    assert "customer_message" not in api_actions._service_arguments("resolve", body)
