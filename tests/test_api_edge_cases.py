@@ -280,10 +280,18 @@ def test_a_wellformed_directory_document_still_imports(world, vendor_admin):
 
 
 def test_the_directory_import_body_is_documented():
-    body = _document()["paths"]["/api/v1/directory/import"]["post"]["requestBody"]["content"]
-    schema = json.dumps(body["application/json"]["schema"])
-    assert '"contracts"' in schema and '"workspaces"' in schema and '"flows"' in schema
-    assert "$ref" not in schema  # inlined: nothing to resolve outside components
+    document = _document()
+    body = document["paths"]["/api/v1/directory/import"]["post"]["requestBody"]["content"]
+    components = document["components"]["schemas"]
+    # the JSON body is a named component whose parts are named components too
+    assert body["application/json"]["schema"] == {"$ref": "#/components/schemas/DirectoryPartner"}
+    assert "contracts" in components["DirectoryPartner"]["properties"]
+    assert "workspaces" in components["DirectoryContract"]["properties"]
+    assert "flows" in components["DirectoryWorkspace"]["properties"]
+    # and the CSV body names its columns, with an example
+    csv = body["text/csv"]
+    assert "contract_id" in csv["schema"]["description"]
+    assert csv["examples"]["one_flow"]["value"].startswith("partner,contract_id")
 
 
 # --- the download is documented as what it sends ----------------------------------------

@@ -190,27 +190,29 @@ KNOWN_GOOD: dict[str, Callable[[Data], list[tuple[str, int, dict[str, Any]]]]] =
             },
         ),
     ],
-    "POST /api/v1/tickets/{ticket_id}/actions/{action}": lambda d: [
-        ("acme_l1", 200, {"path_parameters": {**_ticket_path(d, "new@L1"), "action": "take"}}),
-        (
-            "acme_l1",
-            200,
-            {"path_parameters": {**_ticket_path(d, "in_progress@L1"), "action": "hand_over"}},
-        ),
+    "POST /api/v1/tickets/{ticket_id}/actions/take": lambda d: [
+        ("acme_l1", 200, {"path_parameters": _ticket_path(d, "new@L1"), "body": {}}),
+        ("l3", 200, {"path_parameters": _ticket_path(d, "new@L3"), "body": {}}),
+    ],
+    "POST /api/v1/tickets/{ticket_id}/actions/hand_over": lambda d: [
+        ("acme_l1", 200, {"path_parameters": _ticket_path(d, "in_progress@L1"), "body": {}}),
+    ],
+    "POST /api/v1/tickets/{ticket_id}/actions/ask_customer": lambda d: [
         (
             "l2",
             200,
             {
-                "path_parameters": {**_ticket_path(d, "in_progress@L2"), "action": "ask_customer"},
+                "path_parameters": _ticket_path(d, "in_progress@L2"),
                 "body": {"message": "Which order number?"},
             },
         ),
-        ("l3", 200, {"path_parameters": {**_ticket_path(d, "new@L3"), "action": "take"}}),
+    ],
+    "POST /api/v1/tickets/{ticket_id}/actions/verify_fix": lambda d: [
         (
             "l2",
             200,
             {
-                "path_parameters": {**_ticket_path(d, "verifying@L2"), "action": "verify_fix"},
+                "path_parameters": _ticket_path(d, "verifying@L2"),
                 "body": {"passed": True, "notes": "Orders flow again."},
             },
         ),

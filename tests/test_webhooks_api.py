@@ -210,3 +210,23 @@ def test_the_openapi_document_lists_the_webhook_routes(world):
     assert "get" in paths["/api/v1/webhooks/{webhook_id}/deliveries"]
     redeliver = paths["/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"]["post"]
     assert "202" in redeliver["responses"] and redeliver["tags"] == ["webhooks"]
+
+
+def test_redelivering_an_attempt_in_flight_is_409_with_retry_after(world):
+    from datetime import timedelta
+
+    from tierdesk.core import clock
+
+    # given a delivery whose attempt is running (locked for another 30 seconds)
+    acme = client_for(world, "acme_admin")
+    hook, _ = services.webhook_create(actor=world.actor("acme_admin"), url=PUBLIC_URL)
+    new_ticket(world)
+    services.outbox_fan_out(outbox_id=OutboxEvent.objects.get().pk)
+    delivery = Delivery.objects.get(webhook=hook)
+    Delivery.objects.filter(pk=delivery.pk).update(locked_until=clock.now() + timedelta(seconds=30))
+    # when the admin asks to redeliver it
+    path = f"/webhooks/{hook.pk}/deliveries/{delivery.delivery_id}/redeliver"
+    answer = post(acme, path)
+    # then it is a conflict that says when to try again
+    assert answer.status_code == 409 and answer.json()["code"] == "in_flight"
+    assert 1 <= int(answer["Retry-After"]) <= 31

@@ -1,20 +1,31 @@
-"""The REST API under /api/v1: one NinjaAPI, bearer tokens or the browser session, and
-one translation of domain errors into `{"code", "message", "missing"?, "fields"?}`."""
+"""The REST API under /api/v1: one NinjaAPI, bearer tokens or the browser session, one
+translation of domain errors into the error bodies of `core/api_support.py`, an
+`Idempotency-Key` on every POST, and the finishing touches of the OpenAPI document
+(`servers`, tags, declared headers, no unused components)."""
 
 from __future__ import annotations
+
+import functools
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
+from ninja.decorators import _apply_decorators
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from tierdesk.accounts.api import router as accounts_router
 from tierdesk.accounts.services import token_authenticate
+from tierdesk.core import idempotency
+from tierdesk.core.api_support import COMPONENTS, header
 from tierdesk.core.errors import DomainError
 from tierdesk.directory.api import router as directory_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
+from tierdesk.tickets.api_actions import router as actions_router
+from tierdesk.tickets.api_conversation import router as conversation_router
+from tierdesk.tickets.api_history import router as history_router
 
 
 class BearerToken(HttpBearer):
@@ -22,22 +33,55 @@ class BearerToken(HttpBearer):
         return token_authenticate(token)
 
 
-api = NinjaAPI(
+TAGS = [
+    {"name": "me", "description": "Who a token acts as."},
+    {
+        "name": "tickets",
+        "description": "Tickets, and every move of the workflow as its own "
+        "operation (`POST /tickets/{id}/actions/<action>`).",
+    },
+    {"name": "messages", "description": "A ticket's conversation and internal notes."},
+    {"name": "attachments", "description": "Logs, screenshots and other files of a ticket."},
+    {"name": "events", "description": "A ticket's audit trail (staff only)."},
+    {
+        "name": "history",
+        "description": "What happened to a ticket at L2 and L3: handover "
+        "attempts, reproduction records, fixes and their verification (staff only).",
+    },
+    {"name": "directory", "description": "Contracts, workspaces and flows."},
+    {"name": "webhooks", "description": "Signed event deliveries to your systems."},
+]
+
+
+class TierdeskAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        finish_document(schema)
+        return schema
+
+
+api = TierdeskAPI(
     title="Tierdesk API",
     version="1",
     description=(
         "The partners' integration surface: hand tickets over from your own helpdesk, "
         "follow them through L2 and L3. Authenticate with `Authorization: Bearer <token>` "
-        "(`tierdesk token create EMAIL`)."
+        "(`tierdesk token create EMAIL`). The integrator's guide, the versioning policy "
+        "and the changelog are in `docs/api.md`."
     ),
     urls_namespace="api",
     auth=[BearerToken(), SessionAuth()],
+    servers=[{"url": "/", "description": "This Tierdesk (paths start with /api/v1)"}],
+    openapi_extra={"tags": TAGS},
 )
 
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _field_name(loc: list) -> str:
@@ -89,6 +133,140 @@ def _not_found(request: HttpRequest, exc: Http404):
 
 
 api.add_router("/", accounts_router)
+# The per-action routes come before the tickets router's paths they share a prefix with.
+api.add_router("/", actions_router)
 api.add_router("/", tickets_router)
+api.add_router("/", conversation_router)
+api.add_router("/", history_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
+# Mount every router above this line: the POSTs of the routers mounted so far get their
+# Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
+
+
+# ---------------------------------------------------------------------------------------
+# Idempotency-Key on every POST
+# ---------------------------------------------------------------------------------------
+def _operation_of(run: Any) -> Any:
+    while not hasattr(run, "__self__"):
+        run = run.__wrapped__
+    return run.__self__
+
+
+def idempotent(run: Any) -> Any:
+    """Wrap an operation's `run`: authenticate first (once), then run it at most once per
+    `Idempotency-Key` (`core/idempotency.py`). Applied to every POST below."""
+    operation = _operation_of(run)
+    checks = operation._run_checks
+
+    def checks_once(request: HttpRequest):
+        return None if getattr(request, "_tierdesk_checked", False) else checks(request)
+
+    operation._run_checks = checks_once
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any):
+        refused = checks(request)
+        if refused:
+            return refused
+        request._tierdesk_checked = True  # type: ignore[attr-defined]
+        try:
+            return idempotency.run_once(request, lambda: run(request, *args, **kwargs))
+        except idempotency.KeyProblem as problem:
+            body = {
+                "code": problem.code,
+                "message": problem.message,
+                "fields": {idempotency.HEADER: problem.reason},
+            }
+            return api.create_response(request, body, status=422)
+
+    return wrapper
+
+
+def _post_operations():
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                if "POST" in operation.methods:
+                    yield operation
+
+
+for _operation in _post_operations():
+    _apply_decorators((idempotent,), _operation)
+
+
+# ---------------------------------------------------------------------------------------
+# The document
+# ---------------------------------------------------------------------------------------
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": idempotency.HEADER,
+    "required": False,
+    "description": "Any unique string (a UUID): a retry with the same key and body gets the "
+    "first answer again and writes nothing; the same key with another body is refused "
+    "with 422 `idempotency_key_reused`. Remembered for 24 hours.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH},
+}
+REPLAYED = header("`true` when this answer is the replay of an earlier request's.")
+
+
+def _refs(node: Any, found: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            found.add(ref.rsplit("/", 1)[-1])
+        for value in node.values():
+            _refs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, found)
+
+
+def _prune_components(schema: dict[str, Any]) -> None:
+    """Drop component schemas no operation reaches (ninja adds every model's $defs)."""
+    components = schema.get("components", {}).get("schemas", {})
+    used: set[str] = set()
+    _refs(schema.get("paths", {}), used)
+    pending = list(used)
+    while pending:
+        name = pending.pop()
+        found: set[str] = set()
+        _refs(components.get(name, {}), found)
+        pending.extend(found - used)
+        used |= found
+    for name in list(components):
+        if name not in used:
+            del components[name]
+
+
+def _named_enums(node: Any, enums: dict[str, Any]) -> Any:
+    """An enum ninja inlined (multipart forms, parameters) as a `$ref` to its component."""
+    if isinstance(node, dict):
+        title = node.get("title")
+        if "enum" in node and title in enums and node["enum"] == enums[title]["enum"]:
+            return {"$ref": f"#/components/schemas/{title}"}
+        return {key: _named_enums(value, enums) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_named_enums(value, enums) for value in node]
+    return node
+
+
+def finish_document(schema: dict[str, Any]) -> None:
+    """Every POST takes an `Idempotency-Key` and says when its answer is a replay; no
+    component is left that nothing uses."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, component in COMPONENTS.items():
+        components.setdefault(name, component)
+    enums = {name: c for name, c in components.items() if "enum" in c}
+    schema["paths"] = _named_enums(schema.get("paths", {}), enums)
+    for operations in schema.get("paths", {}).values():
+        post = operations.get("post")
+        if post is None:
+            continue
+        parameters = post.setdefault("parameters", [])
+        if not any(p.get("name") == idempotency.HEADER for p in parameters):
+            parameters.append(IDEMPOTENCY_KEY)
+        for status, answer in post.get("responses", {}).items():
+            if str(status).startswith("2"):
+                answer.setdefault("headers", {})[idempotency.REPLAYED] = REPLAYED
+    _prune_components(schema)

@@ -23,12 +23,16 @@ class Missing:
 class DomainError(Exception):
     status = 400
     code = "error"
+    # Seconds after which trying again may succeed (the API sends it as Retry-After).
+    retry_after: int | None = None
 
-    def __init__(self, message: str, *, code: str | None = None):
+    def __init__(self, message: str, *, code: str | None = None, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
+        if retry_after is not None:
+            self.retry_after = retry_after
 
     def as_dict(self) -> dict:
         return {"code": self.code, "message": self.message}
@@ -64,6 +68,13 @@ class WrongState(Conflict):
 
 class StaleVersion(Conflict):
     code = "stale_version"
+
+
+class PreconditionFailed(DomainError):
+    """The `If-Match` of a request names a version the resource no longer has."""
+
+    status = 412
+    code = "precondition_failed"
 
 
 class InvalidInput(DomainError):

@@ -52,3 +52,29 @@ class PeriodicLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} due {self.next_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+class IdempotencyKey(models.Model):
+    """One API write remembered under its `Idempotency-Key` (see `core/idempotency.py`).
+
+    Keyed by who sent it (the token, or the signed-in person) and the key. The row is
+    created before the write runs, in the write's transaction: a second request with the
+    same key waits on the unique index until the first commits, then replays its answer.
+    """
+
+    owner = models.CharField(max_length=64, help_text="token:<id> or user:<id>")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(default=b"", blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"

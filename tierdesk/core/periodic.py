@@ -1,6 +1,7 @@
 """The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the mail sweep, the
-IMAP fetch, and the hourly pruning of finished rows past their retention) enqueued on the
-database task queue at their interval, exactly once per interval however many workers run.
+IMAP fetch, and the hourly pruning of finished rows past their retention and of expired
+idempotency keys) enqueued on the database task queue at their interval, exactly once per
+interval however many workers run.
 
 Each `tierdesk worker` runs `beat_forever()` in a thread beside `db_worker`. A due job is
 claimed with a conditional UPDATE on its `PeriodicLease` row (only one worker's UPDATE
@@ -53,6 +54,7 @@ def jobs() -> tuple[Job, ...]:
         Job("webhooks.prune", "tierdesk.notify.tasks:prune_webhooks_task", HOURLY),
         Job("mail.prune", "tierdesk.mail.retention:prune_mail_task", HOURLY),
         Job("tasks.prune", "tierdesk.core.retention:prune_task_results_task", HOURLY),
+        Job("idempotency.prune", "tierdesk.core.tasks:prune_idempotency_keys_task", HOURLY),
     )
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -10,19 +10,28 @@ from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from tierdesk.accounts.models import Organisation, Role
-from tierdesk.core.api_support import READ_ERRORS, Text, accepts, errors, request_actor
+from tierdesk.core.api_support import (
+    READ_ERRORS,
+    Text,
+    accepts,
+    api_enum,
+    component_ref,
+    errors,
+    request_actor,
+)
 from tierdesk.core.errors import DomainError, Forbidden, InvalidInput
 from tierdesk.directory import access
-from tierdesk.directory.models import SupportPlan
+from tierdesk.directory.models import SupportPlan as SupportPlanChoices
 from tierdesk.directory.services import directory_import, parse_directory
 
 router = Router(tags=["directory"])
+SupportPlan = api_enum("SupportPlan", SupportPlanChoices, doc="A contract's support plan.")
 
 
 class ContractOut(Schema):
     id: str
     name: str
-    plan: str
+    plan: SupportPlan  # type: ignore[valid-type]
     partner: str
 
 
@@ -39,48 +48,57 @@ class ImportOut(Schema):
 # The import document, checked here before the service sees it: the service trusts the
 # shapes (objects where objects go, strings where strings go) and the column lengths.
 PlatformId = Text
-Plan = Literal[tuple(SupportPlan.values)]  # type: ignore[valid-type]
 
 
-class FlowDoc(Schema):
+class DirectoryFlow(Schema):
     id: PlatformId = Field(description="24 hexadecimal characters.")
     name: Text = Field("", max_length=200)
 
 
-class WorkspaceDoc(Schema):
+class DirectoryWorkspace(Schema):
     id: PlatformId = Field(description="24 hexadecimal characters.")
     name: Text = Field("", max_length=200)
-    flows: list[FlowDoc] = Field(default_factory=list)
+    flows: list[DirectoryFlow] = Field(default_factory=list)
 
 
-class ContractDoc(Schema):
+class DirectoryContract(Schema):
     id: PlatformId = Field(description="24 hexadecimal characters.")
     name: Text = Field(max_length=200)
-    plan: Plan | None = None
-    workspaces: list[WorkspaceDoc] = Field(default_factory=list)
+    plan: SupportPlan | None = None  # type: ignore[valid-type]
+    workspaces: list[DirectoryWorkspace] = Field(default_factory=list)
 
 
-class PartnerDoc(Schema):
+class DirectoryPartner(Schema):
+    """One partner's contracts, workspaces and flows."""
+
     partner: Text = Field(description="The partner organisation's name.")
-    contracts: list[ContractDoc] = Field(default_factory=list)
+    contracts: list[DirectoryContract] = Field(default_factory=list)
 
 
-_DOCS = TypeAdapter(list[PartnerDoc])
+_DOCS = TypeAdapter(list[DirectoryPartner])
 
-
-def _inline_refs(schema: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(schema, dict):
-        if "$ref" in schema:
-            return _inline_refs(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
-        return {k: _inline_refs(v, defs) for k, v in schema.items() if k != "$defs"}
-    if isinstance(schema, list):
-        return [_inline_refs(v, defs) for v in schema]
-    return schema
-
-
-def _import_json_schema() -> dict[str, Any]:
-    schema = TypeAdapter(PartnerDoc | list[PartnerDoc]).json_schema()
-    return _inline_refs(schema, schema.get("$defs", {}))
+IMPORT_EXAMPLE = {
+    "partner": "Acme",
+    "contracts": [
+        {
+            "id": "5f0c1e2a3b4c5d6e7f809a1b",
+            "name": "Acme production",
+            "plan": "premium",
+            "workspaces": [
+                {
+                    "id": "5f0c1e2a3b4c5d6e7f809a1c",
+                    "name": "Shop",
+                    "flows": [{"id": "5f0c1e2a3b4c5d6e7f809a1d", "name": "Orders to ERP"}],
+                }
+            ],
+        }
+    ],
+}
+CSV_COLUMNS = "partner,contract_id,contract_name,plan,workspace_id,workspace_name,flow_id,flow_name"
+CSV_EXAMPLE = (
+    CSV_COLUMNS + "\nAcme,5f0c1e2a3b4c5d6e7f809a1b,Acme production,premium,"
+    "5f0c1e2a3b4c5d6e7f809a1c,Shop,5f0c1e2a3b4c5d6e7f809a1d,Orders to ERP\n"
+)
 
 
 def _field_path(loc: tuple) -> str:
@@ -97,7 +115,12 @@ def _checked_docs(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         raise InvalidInput(fields) from None
 
 
-@router.get("/contracts", response={200: list[ContractOut], **errors(401, 403)})
+@router.get(
+    "/contracts",
+    response={200: list[ContractOut], **errors(401, 403)},
+    summary="The contracts the caller may see",
+    operation_id="contract_list",
+)
 def contracts(request: HttpRequest):
     actor = request_actor(request)
     rows = access.visible_contracts(actor).select_related("partner").order_by("name", "pk")
@@ -107,13 +130,23 @@ def contracts(request: HttpRequest):
     ]
 
 
-@router.get("/contracts/{contract_id}/workspaces", response={200: list[NamedOut], **READ_ERRORS})
+@router.get(
+    "/contracts/{contract_id}/workspaces",
+    response={200: list[NamedOut], **READ_ERRORS},
+    summary="A contract's workspaces",
+    operation_id="workspace_list",
+)
 def workspaces(request: HttpRequest, contract_id: Text):
     contract = access.get_contract(request_actor(request), contract_id)
     return [{"id": w.platform_id, "name": w.name} for w in contract.workspaces.order_by("name")]
 
 
-@router.get("/workspaces/{workspace_id}/flows", response={200: list[NamedOut], **READ_ERRORS})
+@router.get(
+    "/workspaces/{workspace_id}/flows",
+    response={200: list[NamedOut], **READ_ERRORS},
+    summary="A workspace's flows",
+    operation_id="flow_list",
+)
 def flows(request: HttpRequest, workspace_id: Text):
     actor = request_actor(request)
     space = access.get_workspace(actor, workspace_id)
@@ -127,18 +160,30 @@ def flows(request: HttpRequest, workspace_id: Text):
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": _import_json_schema()},
+                "application/json": {
+                    # One partner per request in the document (a JSON array of them is
+                    # accepted too): generated clients handle a union with a list badly.
+                    "schema": component_ref(DirectoryPartner),
+                    "examples": {"one_partner": {"value": IMPORT_EXAMPLE}},
+                },
                 "text/csv": {
                     "schema": {
                         "type": "string",
-                        "description": "Columns: partner, contract_id, contract_name, plan, "
-                        "workspace_id, workspace_name, flow_id, flow_name.",
-                    }
+                        "format": "binary",
+                        "description": f"A header line `{CSV_COLUMNS}`, then one line per "
+                        "flow (a workspace or contract without flows: leave the later "
+                        "columns empty). UTF-8.",
+                    },
+                    "examples": {"one_flow": {"value": CSV_EXAMPLE}},
                 },
             },
         }
     },
     summary="Import contracts, workspaces and flows (idempotent)",
+    description="JSON: one partner's document (a JSON array of such documents is accepted "
+    "too), or CSV (`text/csv`) with one line per flow. Importing the same document again "
+    "changes nothing; names are updated. A partner admin imports only their own partner.",
+    operation_id="directory_import",
 )
 @decorate_view(accepts("application/json", "text/csv"))
 def import_directory(request: HttpRequest):

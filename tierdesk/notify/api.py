@@ -7,7 +7,7 @@ from ninja import Query, Router
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
-from tierdesk.core.api_support import accepts, errors, request_actor
+from tierdesk.core.api_support import RETRY_AFTER, accepts, errors, openapi_extra, request_actor
 from tierdesk.notify import access, selectors, services
 from tierdesk.notify.models import Delivery, Webhook
 from tierdesk.notify.schemas import (
@@ -57,6 +57,7 @@ def delivery_out(delivery: Delivery) -> dict:
     "/webhooks",
     response={200: list[WebhookOut], **errors(401, 403)},
     summary="Your organisation's webhooks",
+    operation_id="webhook_list",
 )
 def list_webhooks(request: HttpRequest):
     hooks = access.visible_webhooks(request_actor(request)).select_related("created_by")
@@ -67,6 +68,7 @@ def list_webhooks(request: HttpRequest):
     "/webhooks",
     response={201: WebhookCreatedOut, **errors(400, 401, 403, 409, 413, 415, 422)},
     summary="Add a webhook (the secret is shown only in this answer)",
+    operation_id="webhook_create",
 )
 @decorate_view(JSON)
 def create_webhook(request: HttpRequest, payload: WebhookIn):
@@ -83,6 +85,7 @@ def create_webhook(request: HttpRequest, payload: WebhookIn):
     "/webhooks/{webhook_id}",
     response={200: WebhookOut, **errors(401, 403, 404, 422)},
     summary="One webhook",
+    operation_id="webhook_get",
 )
 def get_webhook(request: HttpRequest, webhook_id: int):
     return webhook_out(access.get_webhook(request_actor(request), webhook_id))
@@ -92,6 +95,7 @@ def get_webhook(request: HttpRequest, webhook_id: int):
     "/webhooks/{webhook_id}",
     response={204: None, **errors(401, 403, 404, 422)},
     summary="Delete a webhook and its deliveries",
+    operation_id="webhook_delete",
 )
 def delete_webhook(request: HttpRequest, webhook_id: int):
     services.webhook_delete(actor=request_actor(request), webhook_id=webhook_id)
@@ -102,6 +106,7 @@ def delete_webhook(request: HttpRequest, webhook_id: int):
     "/webhooks/{webhook_id}/deliveries",
     response={200: DeliveryPage, **errors(401, 403, 404, 422)},
     summary="A webhook's deliveries, newest first",
+    operation_id="delivery_list",
 )
 def list_deliveries(request: HttpRequest, webhook_id: int, filters: Query[DeliveryFilters]):
     hook = access.get_webhook(request_actor(request), webhook_id)
@@ -115,6 +120,8 @@ def list_deliveries(request: HttpRequest, webhook_id: int, filters: Query[Delive
     "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
     response={202: DeliveryOut, **errors(401, 403, 404, 409, 422)},
     summary="Deliver again: same delivery id, a fresh retry schedule (no body)",
+    operation_id="delivery_redeliver",
+    openapi_extra=openapi_extra(headers={409: {"Retry-After": RETRY_AFTER}}),
 )
 def redeliver(request: HttpRequest, webhook_id: int, delivery_id: str):
     delivery = services.delivery_redeliver(

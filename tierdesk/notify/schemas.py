@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-EventName = Literal[
-    "ticket.created",
-    "ticket.handed_over",
-    "ticket.bounced",
-    "ticket.escalated",
-    "ticket.fix_delivered",
-    "ticket.resolved",
-    "ticket.reopened",
-    "message.created",
-    "sla.at_risk",
-    "sla.breached",
-]
+from tierdesk.core.api_support import api_enum
+from tierdesk.notify.models import DeliveryStatus as DeliveryStatusChoices
+from tierdesk.notify.models import WebhookEvent as WebhookEventChoices
+
+EventName = api_enum("WebhookEvent", WebhookEventChoices, doc="An event a webhook can receive.")
+DeliveryStatus = api_enum("DeliveryStatus", DeliveryStatusChoices)
 
 
 class WebhookIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://helpdesk.partner.example/tierdesk-events",
+                    "events": ["ticket.bounced", "ticket.resolved"],
+                    "description": "Our helpdesk",
+                }
+            ]
+        },
+    )
 
     url: str = Field(..., min_length=1, max_length=2000, description="http(s) receiver URL.")
-    events: list[EventName] | None = Field(
+    events: list[EventName] | None = Field(  # type: ignore[valid-type]
         None, description="Events to receive; leave it out for all of them."
     )
     description: str = Field("", max_length=200)
@@ -36,7 +40,7 @@ class WebhookIn(Schema):
 class WebhookOut(Schema):
     id: int
     url: str
-    events: list[str]
+    events: list[EventName]  # type: ignore[valid-type]
     description: str
     active: bool
     secret_prefix: str = Field(..., description="The start of the secret, to tell them apart.")
@@ -53,10 +57,10 @@ class WebhookCreatedOut(WebhookOut):
 
 class DeliveryOut(Schema):
     id: UUID = Field(..., description="The delivery id: the receiver's idempotency key.")
-    event: str
+    event: EventName  # type: ignore[valid-type]
     occurred_at: datetime
     ticket_id: int | None
-    status: Literal["pending", "succeeded", "failed"]
+    status: DeliveryStatus  # type: ignore[valid-type]
     attempts: int
     next_attempt_at: datetime | None
     last_attempt_at: datetime | None
@@ -72,6 +76,6 @@ class DeliveryPage(Schema):
 
 
 class DeliveryFilters(Schema):
-    status: Literal["pending", "succeeded", "failed"] | None = None
+    status: DeliveryStatus | None = None  # type: ignore[valid-type]
     cursor: str | None = None
     limit: int = Field(25, ge=1, le=100)

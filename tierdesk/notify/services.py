@@ -118,7 +118,9 @@ def delivery_redeliver(*, actor: Actor, webhook_id: int, delivery_id: str) -> De
         raise WrongState("The webhook is inactive.")
     if delivery.locked_until is not None and delivery.locked_until > now:
         raise Conflict(
-            "An attempt of this delivery is in flight; try again in a minute.", code="in_flight"
+            "An attempt of this delivery is in flight; try again in a minute.",
+            code="in_flight",
+            retry_after=max(1, int((delivery.locked_until - now).total_seconds()) + 1),
         )
     delivery.status = DeliveryStatus.PENDING
     delivery.round_attempts = 0

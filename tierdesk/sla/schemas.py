@@ -7,10 +7,18 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
+from tierdesk.core.api_support import api_enum
+from tierdesk.sla.models import ClockKind as ClockKindChoices
+from tierdesk.tickets.api_enums import TicketLevel
+
+ClockKind = api_enum("ClockKind", ClockKindChoices, doc="What a deadline is for.")
+
 
 class ClockOut(Schema):
-    kind: str = Field(description="first_response, next_response, resolution or needed_by.")
-    level: int | None = Field(description="The level a response clock belongs to.")
+    kind: ClockKind = Field(description="What the deadline is for.")  # type: ignore[valid-type]
+    level: TicketLevel | None = Field(  # type: ignore[valid-type]
+        description="The level a response clock belongs to."
+    )
     due_at: datetime | None = Field(description="None while paused with time left.")
     used_seconds: int = Field(description="Working time used, on the clock's calendar.")
     remaining_seconds: int = Field(description="Working time left; negative once overdue.")

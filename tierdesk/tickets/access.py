@@ -9,6 +9,9 @@ NotFound for "missing" and for "not yours" alike.
 | l1_agent, partner_admin | tickets of their own organisation's customers |
 | l2_agent, support_lead, admin | every ticket |
 | l3_engineer | tickets that have been escalated to L3 |
+
+A ticket's history at L2 and L3 (handover attempts, reproduction records, fixes) is for
+staff, like its events: customers get none of it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,15 @@ from django.db.models import QuerySet
 from tierdesk.accounts.models import Role
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import NotFound
-from tierdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
+from tierdesk.tickets.models import (
+    Attachment,
+    Fix,
+    Handover,
+    Message,
+    Reproduction,
+    Ticket,
+    TicketEvent,
+)
 
 
 def visible_tickets(actor: Actor) -> QuerySet[Ticket]:
@@ -83,3 +94,22 @@ def visible_events(actor: Actor, ticket: Ticket) -> QuerySet[TicketEvent]:
     if actor.is_customer:
         return TicketEvent.objects.none()
     return TicketEvent.objects.filter(ticket=ticket)
+
+
+def visible_handovers(actor: Actor, ticket: Ticket) -> QuerySet[Handover]:
+    """Handover attempts of a ticket already obtained through `get_ticket`; staff only."""
+    if actor.is_customer:
+        return Handover.objects.none()
+    return Handover.objects.filter(ticket=ticket)
+
+
+def visible_reproductions(actor: Actor, ticket: Ticket) -> QuerySet[Reproduction]:
+    if actor.is_customer:
+        return Reproduction.objects.none()
+    return Reproduction.objects.filter(ticket=ticket)
+
+
+def visible_fixes(actor: Actor, ticket: Ticket) -> QuerySet[Fix]:
+    if actor.is_customer:
+        return Fix.objects.none()
+    return Fix.objects.filter(ticket=ticket)

@@ -1,46 +1,49 @@
-"""Ticket endpoints: parse → call a service or a selector → shape the answer."""
+"""Ticket endpoints: parse → call a service or a selector → shape the answer. The actions
+are in `api_actions.py`, messages, files and events in `api_conversation.py`, the history
+at L2 and L3 in `api_history.py`.
+
+Conventions of the whole API (docs/api.md): an explicit `operation_id` `<resource>_<verb>`,
+a tag per resource, enums for closed sets, the error answers declared with
+`core.api_support.errors(...)`, an `ETag` on every answer that carries a ticket and
+`If-Match` on every write of one.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from django.db.models import Q
-from django.http import HttpRequest
-from django.urls import reverse
-from ninja import Field, File, Form, Query, Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
-from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from tierdesk.core.api_support import (
-    ERRORS,
+    ETAG,
+    IF_MATCH,
     READ_ERRORS,
     Text,
     accepts,
     errors,
+    openapi_extra,
     request_actor,
 )
-from tierdesk.core.errors import InvalidInput
+from tierdesk.core.errors import InvalidInput, PreconditionFailed, StaleVersion
 from tierdesk.sla import selectors as sla_selectors
 from tierdesk.tickets import access, selectors, services, workflow
-from tierdesk.tickets.downloads import attachment_response
-from tierdesk.tickets.models import Attachment, Channel, Message, Ticket, TicketEvent
+from tierdesk.tickets.models import Channel, Ticket
 from tierdesk.tickets.schemas import (
-    Action,
-    ActionIn,
-    AttachmentOut,
-    EventOut,
+    CREATE_EXAMPLE,
     HandoverCheckOut,
-    MessageIn,
-    MessageOut,
-    ReproductionIn,
-    ReproductionOut,
     TicketDetailOut,
     TicketIn,
+    TicketLevel,
     TicketPage,
     TicketPatch,
+    TicketStatus,
     service_fields,
 )
 
@@ -91,6 +94,19 @@ _PLAIN_FIELDS = (
 )
 
 
+def resolution_out(actor, t: Ticket) -> dict | None:
+    """Staff see how a resolved ticket was solved; customers read the messages instead."""
+    if actor.is_customer or not (t.resolution or t.resolved_at):
+        return None
+    return {
+        "resolution": t.resolution,
+        "cause": t.resolution_cause or None,
+        "level": t.resolved_level,
+        "resolved_by": t.resolved_by.email if t.resolved_by_id else None,
+        "resolved_at": t.resolved_at,
+    }
+
+
 def _detail(request: HttpRequest, ticket: Ticket) -> dict:
     actor = request_actor(request)
     return {
@@ -98,6 +114,7 @@ def _detail(request: HttpRequest, ticket: Ticket) -> dict:
         "handover_check": selectors.handover_check(ticket),
         "sla": sla_selectors.ticket_sla(ticket),
         "actions": workflow.allowed_actions(actor, ticket),
+        "resolution": resolution_out(actor, ticket),
     }
 
 
@@ -105,15 +122,72 @@ def _load(request: HttpRequest, ticket_id: int) -> Ticket:
     actor = request_actor(request)
     return (
         access.visible_tickets(actor)
-        .select_related("partner", "customer", "assignee")
+        .select_related("partner", "customer", "assignee", "resolved_by")
         .filter(pk=ticket_id)
         .first()
     ) or access.get_ticket(actor, ticket_id)  # raises NotFound with the one answer
 
 
-@router.post("/tickets", response={201: TicketDetailOut, **ERRORS}, summary="Open a ticket")
+def etag(ticket: Ticket) -> str:
+    return f'"{ticket.version}"'
+
+
+def ticket_answer(request: HttpRequest, response: HttpResponse, ticket_id: int) -> dict:
+    """The ticket as the caller sees it now, with its `ETag`."""
+    ticket = _load(request, ticket_id)
+    response["ETag"] = etag(ticket)
+    return _detail(request, ticket)
+
+
+def _if_match(request: HttpRequest, ticket_id: int) -> list[int] | None:
+    """The versions `If-Match` accepts; None without the header or with `*`."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    versions = []
+    for tag in raw.split(","):
+        tag = tag.strip().removeprefix("W/")
+        if len(tag) < 3 or tag[0] != '"' or tag[-1] != '"' or not tag[1:-1].isdigit():
+            raise InvalidInput({"If-Match": "is not an ETag this API gave out"})
+        versions.append(int(tag[1:-1]))
+    return versions
+
+
+def write_ticket(
+    request: HttpRequest, ticket_id: int, body_version: int | None, write: Callable[[Any], Any]
+) -> None:
+    """Run `write(version)` under the request's precondition: `If-Match` (412 when the
+    ticket changed since) or the body's `version` (409 `stale_version`)."""
+    accepted = _if_match(request, ticket_id)
+    if accepted is None:
+        write(body_version)
+        return
+    if body_version is not None and body_version not in accepted:
+        raise PreconditionFailed("The body's version and If-Match name different versions.")
+    version = accepted[0]
+    if len(accepted) > 1:
+        current = access.get_ticket(request_actor(request), ticket_id).version
+        version = current if current in accepted else accepted[0]
+    try:
+        write(version)
+    except StaleVersion as exc:
+        raise PreconditionFailed(exc.message) from None
+
+
+TICKET_HEADERS = {"ETag": ETAG}
+
+
+@router.post(
+    "/tickets",
+    response={201: TicketDetailOut, **errors(400, 401, 403, 413, 415, 422, refused=True)},
+    summary="Open a ticket (with `hand_over`: straight to L2 through the handover gate)",
+    operation_id="ticket_create",
+    openapi_extra=openapi_extra(
+        headers={201: TICKET_HEADERS}, examples={"handover": CREATE_EXAMPLE}
+    ),
+)
 @decorate_view(JSON)
-def create_ticket(request: HttpRequest, payload: TicketIn):
+def create_ticket(request: HttpRequest, response: HttpResponse, payload: TicketIn):
     ticket = services.ticket_create(
         actor=request_actor(request),
         data=service_fields(payload),
@@ -121,12 +195,12 @@ def create_ticket(request: HttpRequest, payload: TicketIn):
         hand_over=payload.hand_over,
         channel=Channel.API,
     )
-    return Status(201, _detail(request, _load(request, ticket.pk)))
+    return Status(201, ticket_answer(request, response, ticket.pk))
 
 
 class TicketFilters(Schema):
-    level: int | None = None
-    status: Text | None = None
+    level: TicketLevel | None = None  # type: ignore[valid-type]
+    status: TicketStatus | None = None  # type: ignore[valid-type]
     partner: Text | None = None
     contract_id: Text | None = None
     flow_id: Text | None = None
@@ -153,7 +227,12 @@ def _decode_cursor(cursor: str) -> int:
 _NUMBER_DIGITS = 12
 
 
-@router.get("/tickets", response={200: TicketPage, **errors(401, 403, 422)}, summary="List tickets")
+@router.get(
+    "/tickets",
+    response={200: TicketPage, **errors(401, 403, 422)},
+    summary="List tickets",
+    operation_id="ticket_list",
+)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     tickets = access.visible_tickets(request_actor(request))
     if filters.level is not None:
@@ -199,188 +278,48 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     return {"items": [ticket_out(t) for t in rows], "next_cursor": next_cursor}
 
 
-@router.get("/tickets/{ticket_id}", response={200: TicketDetailOut, **READ_ERRORS})
-def get_ticket(request: HttpRequest, ticket_id: int):
-    return _detail(request, _load(request, ticket_id))
+@router.get(
+    "/tickets/{ticket_id}",
+    response={200: TicketDetailOut, **READ_ERRORS},
+    summary="One ticket, with its checklist, SLA, the caller's actions and its resolution",
+    operation_id="ticket_get",
+    openapi_extra=openapi_extra(headers={200: TICKET_HEADERS}),
+)
+def get_ticket(request: HttpRequest, response: HttpResponse, ticket_id: int):
+    return ticket_answer(request, response, ticket_id)
 
 
-@router.patch("/tickets/{ticket_id}", response={200: TicketDetailOut, **ERRORS})
+@router.patch(
+    "/tickets/{ticket_id}",
+    response={200: TicketDetailOut, **errors(400, 401, 403, 404, 409, 412, 413, 415, 422)},
+    summary="Change fields (send `version` or `If-Match`)",
+    operation_id="ticket_update",
+    openapi_extra=openapi_extra(headers={200: TICKET_HEADERS}, parameters=[IF_MATCH]),
+)
 @decorate_view(JSON)
-def patch_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatch):
-    services.ticket_update(
-        actor=request_actor(request),
-        ticket_id=ticket_id,
-        changes=service_fields(payload),
-        version=payload.version,
-    )
-    return _detail(request, _load(request, ticket_id))
+def patch_ticket(
+    request: HttpRequest, response: HttpResponse, ticket_id: int, payload: TicketPatch
+):
+    if payload.version is None and "If-Match" not in request.headers:
+        raise InvalidInput({"version": "send the version you read, or the ETag in If-Match"})
+
+    def write(version):
+        services.ticket_update(
+            actor=request_actor(request),
+            ticket_id=ticket_id,
+            changes=service_fields(payload),
+            version=version,
+        )
+
+    write_ticket(request, ticket_id, payload.version, write)
+    return ticket_answer(request, response, ticket_id)
 
 
 @router.get(
     "/tickets/{ticket_id}/handover-check",
     response={200: HandoverCheckOut, **READ_ERRORS},
     summary="What the handover to L2 still misses",
+    operation_id="ticket_handover_check",
 )
 def handover_check(request: HttpRequest, ticket_id: int):
     return selectors.handover_check(access.get_ticket(request_actor(request), ticket_id))
-
-
-@router.post(
-    "/tickets/{ticket_id}/actions/{action}",
-    response={200: TicketDetailOut, **ERRORS},
-    summary="Move the ticket through the workflow",
-)
-@decorate_view(JSON)
-def act(request: HttpRequest, ticket_id: int, action: Action, payload: ActionIn | None = None):
-    body = payload.model_dump(exclude_unset=True) if payload else {}
-    version = body.pop("version", None)
-    services.ticket_act(
-        actor=request_actor(request),
-        ticket_id=ticket_id,
-        action=action.value,
-        payload=body,
-        version=version,
-    )
-    return _detail(request, _load(request, ticket_id))
-
-
-def message_out(m: Message) -> dict:
-    return {
-        "id": m.pk,
-        "body": m.body,
-        "internal": m.internal,
-        "author": m.author.email if m.author_id else None,
-        "channel": m.channel,
-        "created_at": m.created_at,
-    }
-
-
-@router.get("/tickets/{ticket_id}/messages", response={200: list[MessageOut], **READ_ERRORS})
-def list_messages(request: HttpRequest, ticket_id: int):
-    actor = request_actor(request)
-    ticket = access.get_ticket(actor, ticket_id)
-    return [message_out(m) for m in access.visible_messages(actor, ticket).select_related("author")]
-
-
-@router.post("/tickets/{ticket_id}/messages", response={201: MessageOut, **ERRORS})
-@decorate_view(JSON)
-def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn):
-    message = services.message_add(
-        actor=request_actor(request),
-        ticket_id=ticket_id,
-        body=payload.body,
-        internal=payload.internal,
-        channel=Channel.API,
-    )
-    return Status(201, message_out(message))
-
-
-def attachment_out(a: Attachment) -> dict:
-    return {
-        "id": a.pk,
-        "filename": a.filename,
-        "kind": a.kind,
-        "content_type": a.content_type,
-        "size": a.size,
-        "sha256": a.sha256,
-        "internal": a.internal,
-        "created_at": a.created_at,
-        "download_url": reverse("api:download_attachment", kwargs={"attachment_id": a.pk}),
-    }
-
-
-@router.post("/tickets/{ticket_id}/attachments", response={201: AttachmentOut, **ERRORS})
-@decorate_view(accepts("multipart/form-data"))
-def upload_attachment(
-    request: HttpRequest,
-    ticket_id: int,
-    file: File[UploadedFile],
-    kind: Form[Text],
-    internal: Form[bool | None] = None,
-):
-    attachment = services.attachment_add(
-        actor=request_actor(request),
-        ticket_id=ticket_id,
-        file=file,
-        filename=file.name or "upload",
-        kind=kind,
-        internal=internal,
-    )
-    return Status(201, attachment_out(attachment))
-
-
-@router.get(
-    "/tickets/{ticket_id}/attachments",
-    response={200: list[AttachmentOut], **READ_ERRORS},
-)
-def list_attachments(request: HttpRequest, ticket_id: int):
-    actor = request_actor(request)
-    ticket = access.get_ticket(actor, ticket_id)
-    return [attachment_out(a) for a in access.visible_attachments(actor, ticket)]
-
-
-@router.get(
-    "/attachments/{attachment_id}",
-    response={200: None, **READ_ERRORS},
-    url_name="download_attachment",
-    summary="Download (always as an attachment, never inline)",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file's bytes, whatever its kind.",
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        }
-    },
-)
-def download_attachment(request: HttpRequest, attachment_id: int):
-    return attachment_response(access.get_attachment(request_actor(request), attachment_id))
-
-
-def event_out(e: TicketEvent) -> dict:
-    return {
-        "id": e.pk,
-        "kind": e.kind,
-        "actor": e.actor.email if e.actor_id else None,
-        "actor_role": e.actor_role,
-        "from_level": e.from_level,
-        "from_status": e.from_status,
-        "to_level": e.to_level,
-        "to_status": e.to_status,
-        "reason": e.reason,
-        "data": e.data,
-        "created_at": e.created_at,
-    }
-
-
-@router.get("/tickets/{ticket_id}/events", response={200: list[EventOut], **READ_ERRORS})
-def list_events(request: HttpRequest, ticket_id: int):
-    actor = request_actor(request)
-    ticket = access.get_ticket(actor, ticket_id)
-    return [event_out(e) for e in access.visible_events(actor, ticket).select_related("actor")]
-
-
-@router.post("/tickets/{ticket_id}/reproduction", response={201: ReproductionOut, **ERRORS})
-@decorate_view(JSON)
-def record_reproduction(request: HttpRequest, ticket_id: int, payload: ReproductionIn):
-    record = services.reproduction_record(
-        actor=request_actor(request), ticket_id=ticket_id, **payload.model_dump()
-    )
-    draft = selectors.reproduction_draft(record.ticket)
-    return Status(
-        201,
-        {
-            "id": record.pk,
-            "reproduced": record.reproduced,
-            "steps": record.steps,
-            "environment": record.environment,
-            "observed": record.observed,
-            "analysis": record.analysis,
-            "evidence_attachment_ids": list(record.evidence.values_list("pk", flat=True)),
-            "evidence_log_lines": record.evidence_log_lines,
-            "created_at": record.created_at,
-            "escalation_missing": [m.as_dict() for m in workflow.reproduction_missing(draft)],
-        },
-    )

@@ -1,18 +1,48 @@
-"""The API's ticket shapes. Input and output use the same names (the partners' contract)."""
+"""The API's ticket shapes. Input and output use the same names (the partners' contract).
+Every closed set is a named enum (`tickets/api_enums.py`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
-from typing import Any, Literal
+from typing import Any
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from tierdesk.core.api_support import Instant, Text
+from tierdesk.core.api_support import Instant, MissingOut, Text
 from tierdesk.core.errors import InvalidInput
 from tierdesk.sla.schemas import SlaOut
-from tierdesk.tickets.services import ACTION_SERVICES
+from tierdesk.tickets.api_enums import (
+    Action,
+    ActorRole,
+    AttachmentKind,
+    Channel,
+    EventKind,
+    HandoverItem,
+    HandoverOutcome,
+    Priority,
+    Reproducibility,
+    ResolutionCause,
+    TicketLevel,
+    TicketStatus,
+    Verification,
+)
+
+__all__ = [
+    "Action",
+    "ActorRole",
+    "AttachmentKind",
+    "Channel",
+    "EventKind",
+    "HandoverItem",
+    "HandoverOutcome",
+    "Priority",
+    "Reproducibility",
+    "ResolutionCause",
+    "TicketLevel",
+    "TicketStatus",
+    "Verification",
+]
 
 
 class Strict(Schema):
@@ -24,15 +54,11 @@ class L1Checks(Strict):
     credentials: Text = ""
 
 
-Reproducibility = Literal["", "always", "sometimes", "once"]
-Priority = Literal["low", "normal", "high", "urgent"]
-
-
 class TicketFields(Strict):
     """Every writable field, all optional (PATCH sends only what changes)."""
 
     title: Text | None = Field(None, max_length=200)
-    priority: Priority | None = None
+    priority: Priority | None = None  # type: ignore[valid-type]
     incident: bool | None = None
     contract_id: Text | None = None
     workspace_id: Text | None = None
@@ -45,7 +71,7 @@ class TicketFields(Strict):
     expected_behaviour: Text | None = None
     actual_behaviour: Text | None = None
     steps_to_reproduce: Text | None = None
-    reproducibility: Reproducibility | None = None
+    reproducibility: Reproducibility | None = None  # type: ignore[valid-type]
     context: Text | None = Field(None, description="What the user was doing when it happened.")
     is_blocker: bool | None = None
     blocker_impact: Text | None = None
@@ -55,7 +81,33 @@ class TicketFields(Strict):
     no_logs_reason: Text | None = None
 
 
+CREATE_EXAMPLE = {
+    "title": "Orders flow fails with 401 since the token refresh",
+    "priority": "high",
+    "platform_url": "https://app.example.com/c/5f0c1e2a3b4c5d6e7f809a1b/w/"
+    "5f0c1e2a3b4c5d6e7f809a1c/flows/5f0c1e2a3b4c5d6e7f809a1d",
+    "occurred_at": "2026-11-27T14:05:00+01:00",
+    "description": "Every order since 14:05 fails at the ERP step.",
+    "expected_behaviour": "Orders reach the ERP.",
+    "actual_behaviour": "Step 3 answers 401 Unauthorized.",
+    "steps_to_reproduce": "1. Place an order in the shop. 2. Open the execution log.",
+    "reproducibility": "always",
+    "is_blocker": True,
+    "blocker_impact": "No order reaches the warehouse.",
+    "needed_by": "2026-12-01T12:00:00+01:00",
+    "l1_checks": {
+        "connectivity": "The ERP answers from the platform's IP.",
+        "credentials": "Re-entered the ERP credentials; same 401.",
+    },
+    "pasted_log": "2026-11-27T14:05:02+01:00 step 3 POST /orders -> 401",
+    "customer": "buyer@customer.example",
+    "hand_over": True,
+}
+
+
 class TicketIn(TicketFields):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CREATE_EXAMPLE]})
+
     title: Text = Field(..., min_length=1, max_length=200)
     description: Text = Field(..., min_length=1)
     customer: Text | None = Field(None, description="The customer's email address.")
@@ -63,7 +115,16 @@ class TicketIn(TicketFields):
 
 
 class TicketPatch(TicketFields):
-    version: int = Field(..., description="The version you read; a stale one gets 409.")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"version": 3, "priority": "urgent", "is_blocker": True}]},
+    )
+
+    version: int | None = Field(
+        None,
+        description="The version you read; a stale one gets 409 `stale_version`. Required "
+        "unless the request sends `If-Match`.",
+    )
 
 
 def service_fields(payload: TicketFields) -> dict[str, Any]:
@@ -80,11 +141,6 @@ def service_fields(payload: TicketFields) -> dict[str, Any]:
     return data
 
 
-class MissingOut(Schema):
-    code: str
-    message: str
-
-
 class HandoverCheckOut(Schema):
     complete: bool
     missing: list[MissingOut]
@@ -96,9 +152,9 @@ class TicketOut(Schema):
     number: int
     reference: str
     title: str
-    level: int
-    status: str
-    priority: str
+    level: TicketLevel  # type: ignore[valid-type]
+    status: TicketStatus  # type: ignore[valid-type]
+    priority: Priority  # type: ignore[valid-type]
     incident: bool
     partner: str
     customer: str | None
@@ -113,7 +169,7 @@ class TicketOut(Schema):
     expected_behaviour: str
     actual_behaviour: str
     steps_to_reproduce: str
-    reproducibility: str
+    reproducibility: Reproducibility  # type: ignore[valid-type]
     context: str
     is_blocker: bool | None
     blocker_impact: str
@@ -122,15 +178,29 @@ class TicketOut(Schema):
     pasted_log: str
     no_logs_reason: str
     assignee: str | None
-    version: int
+    version: int = Field(description="Goes up with every change; also the `ETag`.")
     created_at: datetime
     updated_at: datetime
+
+
+class ResolutionOut(Schema):
+    """How the ticket was solved (staff only)."""
+
+    resolution: str
+    cause: ResolutionCause | None  # type: ignore[valid-type]
+    level: TicketLevel | None  # type: ignore[valid-type]
+    resolved_by: str | None
+    resolved_at: datetime | None
 
 
 class TicketDetailOut(TicketOut):
     handover_check: HandoverCheckOut
     sla: SlaOut
-    actions: list[str] = Field(description="Actions this caller may take now.")
+    actions: list[Action] = Field(description="Actions this caller may take now.")  # type: ignore[valid-type]
+    resolution: ResolutionOut | None = Field(
+        description="Staff only: the solution and its cause once resolved; null otherwise "
+        "and for customers."
+    )
 
 
 class TicketPage(Schema):
@@ -138,15 +208,9 @@ class TicketPage(Schema):
     next_cursor: str | None
 
 
-Action = Enum("Action", {name: name for name in ACTION_SERVICES}, type=str)  # type: ignore[misc]
-
-
 class ActionIn(Strict):
-    """The body of an action; each action takes only its own keys (others get 422):
-    take {}; hand_over {}; bounce {items, note}; ask_customer {message}; customer_reply
-    {message}; resolve {resolution, cause}; escalate {override_reason?}; return_to_l2
-    {reason}; deliver_fix {reference, release?, notes?}; verify_fix {passed, notes}; reopen
-    {reason}; close {confirmed?}."""
+    """Deprecated (the generic `POST /tickets/{id}/actions/{action}`): each action takes
+    only its own keys; use the `ticket_<action>` operations, whose bodies say which."""
 
     version: int | None = None
     items: list[Text] | None = None
@@ -164,8 +228,13 @@ class ActionIn(Strict):
 
 
 class MessageIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"body": "Which order number failed?", "internal": False}]},
+    )
+
     body: Text = Field(..., min_length=1)
-    internal: bool = False
+    internal: bool = Field(False, description="An internal note (staff only).")
 
 
 class MessageOut(Schema):
@@ -173,14 +242,14 @@ class MessageOut(Schema):
     body: str
     internal: bool
     author: str | None
-    channel: str
+    channel: Channel  # type: ignore[valid-type]
     created_at: datetime
 
 
 class AttachmentOut(Schema):
     id: int
     filename: str
-    kind: str
+    kind: AttachmentKind  # type: ignore[valid-type]
     content_type: str
     size: int
     sha256: str
@@ -191,19 +260,36 @@ class AttachmentOut(Schema):
 
 class EventOut(Schema):
     id: int
-    kind: str
+    kind: EventKind  # type: ignore[valid-type]
     actor: str | None
-    actor_role: str
-    from_level: int | None
-    from_status: str
-    to_level: int | None
-    to_status: str
+    actor_role: ActorRole  # type: ignore[valid-type]
+    from_level: TicketLevel | None  # type: ignore[valid-type]
+    from_status: TicketStatus | None  # type: ignore[valid-type]
+    to_level: TicketLevel | None  # type: ignore[valid-type]
+    to_status: TicketStatus | None  # type: ignore[valid-type]
     reason: str
     data: dict[str, Any]
     created_at: datetime
 
 
 class ReproductionIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reproduced": True,
+                    "steps": "1. Run the flow with order 4711.\n2. Watch step 3.",
+                    "environment": "Contract 5f…, workspace QA, flow Orders v12",
+                    "observed": "401 after the token refresh",
+                    "analysis": "The refresh token is not persisted.",
+                    "evidence_attachment_ids": [],
+                    "evidence_log_lines": "",
+                }
+            ]
+        },
+    )
+
     reproduced: bool
     steps: Text = ""
     environment: Text = ""
@@ -222,5 +308,39 @@ class ReproductionOut(Schema):
     analysis: str
     evidence_attachment_ids: list[int]
     evidence_log_lines: str
+    recorded_by: str | None
     created_at: datetime
-    escalation_missing: list[MissingOut]
+    escalation_missing: list[MissingOut] = Field(
+        description="What the escalation gate still misses with this record."
+    )
+
+
+class HandoverOut(Schema):
+    """One handover attempt L1 → L2: the checklist as it stood, and L2's decision."""
+
+    attempt: int
+    handed_over_by: str | None
+    handed_over_at: datetime
+    checklist: dict[str, Any] = Field(
+        description="The gate items and the ticket's fields at handover."
+    )
+    outcome: HandoverOutcome  # type: ignore[valid-type]
+    decided_by: str | None
+    decided_at: datetime | None
+    bounced_items: list[HandoverItem]  # type: ignore[valid-type]
+    bounce_note: str
+
+
+class FixOut(Schema):
+    """A fix L3 delivered, and L2's verification of it."""
+
+    id: int
+    reference: str
+    release: str
+    notes: str
+    delivered_by: str | None
+    delivered_at: datetime
+    verification: Verification  # type: ignore[valid-type]
+    verified_by: str | None
+    verified_at: datetime | None
+    verification_notes: str
