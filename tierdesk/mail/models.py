@@ -23,8 +23,8 @@ class Mailbox(TimeStamped):
     its direct customers). Mail found there opens tickets of that organisation's customers
     and is answered in its brand.
 
-    The password is stored encrypted (IMAP needs it back; `core.crypto`); never log it. Messages are found by
-    UID above `last_uid` (reset when the server's UIDVALIDITY changes) and, once their
+    The password is stored encrypted (IMAP needs it back; `core.crypto`); never log it.
+    Messages are found by UID above `last_uid` (reset when the server's UIDVALIDITY changes) and, once their
     ticket transaction committed, flagged `\\Seen $TierdeskImported` or moved to
     `processed_folder`."""
 
