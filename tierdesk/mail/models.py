@@ -24,9 +24,9 @@ class Mailbox(TimeStamped):
     and is answered in its brand.
 
     The password is stored encrypted (IMAP needs it back; `core.crypto`); never log it.
-    Messages are found by UID above `last_uid` (reset when the server's UIDVALIDITY changes) and, once their
-    ticket transaction committed, flagged `\\Seen $TierdeskImported` or moved to
-    `processed_folder`."""
+    Messages are found by UID above `last_uid` (reset when the server's UIDVALIDITY
+    changes) and, once their ticket transaction committed, flagged
+    `\\Seen $TierdeskImported` or moved to `processed_folder`."""
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="mailboxes"
