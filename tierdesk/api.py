@@ -11,7 +11,9 @@ from ninja.security import HttpBearer, SessionAuth
 
 from tierdesk.accounts.api import router as accounts_router
 from tierdesk.accounts.services import token_authenticate
+from tierdesk.accounts.throttle import Throttled
 from tierdesk.core.errors import DomainError
+from tierdesk.core.security import client_address
 from tierdesk.directory.api import router as directory_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
@@ -19,7 +21,8 @@ from tierdesk.tickets.api import router as tickets_router
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        return token_authenticate(token)
+        # Failed tokens are counted per client address; past the limit: 429 + Retry-After.
+        return token_authenticate(token, address=client_address(request))
 
 
 api = NinjaAPI(
@@ -43,6 +46,13 @@ def _domain_error(request: HttpRequest, exc: DomainError):
 def _field_name(loc: list) -> str:
     parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form", "file")]
     return ".".join(parts) or "body"
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled):
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -8,17 +8,19 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from tierdesk.accounts import throttle
 from tierdesk.accounts.forms import PreferencesForm, SignInForm
 from tierdesk.accounts.services import user_preferences_update
 from tierdesk.core.actor import actor_for
 from tierdesk.core.errors import Forbidden, InvalidInput
+from tierdesk.core.security import client_address
 
 
 class SignInView(auth.LoginView):
@@ -38,7 +40,22 @@ class SignInView(auth.LoginView):
 
 
 sign_in = SignInView.as_view()
-password_reset = auth.PasswordResetView.as_view(
+
+
+class PasswordResetView(auth.PasswordResetView):
+    """Django's reset by mail, throttled per email address and per client address. Over
+    the limit nothing is sent, and the answer is the same "if the address is known, a
+    mail is on its way" as always — whether the account exists or not."""
+
+    def form_valid(self, form):
+        if throttle.password_reset_admit(
+            email=form.cleaned_data["email"], address=client_address(self.request)
+        ):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+password_reset = PasswordResetView.as_view(
     template_name="registration/password_reset_form.html",
     email_template_name="registration/password_reset_email.txt",
     subject_template_name="registration/password_reset_subject.txt",
