@@ -315,6 +315,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "tierdesk.accounts.throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "tierdesk.core.security.client_address"
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in forms post the email as "username"
 AXES_USERNAME_CALLABLE = "tierdesk.accounts.throttle.attempted_email"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
