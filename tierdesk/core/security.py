@@ -64,8 +64,7 @@ def check_security_settings(app_configs, **kwargs) -> list[checks.CheckMessage]:
         errors.append(
             checks.Error(
                 "HSTS is off.",
-                hint="Set TIERDESK_HSTS_SECONDS (one year: 31536000) on a host served "
-                "over HTTPS.",
+                hint="Set TIERDESK_HSTS_SECONDS (one year: 31536000) on a host served over HTTPS.",
                 id="tierdesk.E001",
             )
         )
@@ -80,8 +79,9 @@ def check_security_settings(app_configs, **kwargs) -> list[checks.CheckMessage]:
         )
     if [str(s) for s in directives.get("frame-ancestors", [])] != ["'none'"]:
         errors.append(
-            checks.Error("The Content-Security-Policy lets other sites frame the pages.",
-                         id="tierdesk.E003")
+            checks.Error(
+                "The Content-Security-Policy lets other sites frame the pages.", id="tierdesk.E003"
+            )
         )
     if not getattr(settings, "AXES_ENABLED", False):
         errors.append(
