@@ -25,7 +25,28 @@ class BearerToken(HttpBearer):
         return token_authenticate(token, address=client_address(request))
 
 
-api = NinjaAPI(
+class TierdeskAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Every authenticated operation may also answer 429: too many failed tokens from
+        the client's address (accounts/throttle.py), with Retry-After in seconds."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        throttled = {
+            "description": "Too many failed tokens from this address; retry after the "
+            "number of seconds in Retry-After.",
+            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
+            },
+        }
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.get("responses") if isinstance(operation, dict) else None
+                if responses is not None and (401 in responses or "401" in responses):
+                    responses.setdefault(429, throttled)
+        return schema
+
+
+api = TierdeskAPI(
     title="Tierdesk API",
     version="1",
     description=(
