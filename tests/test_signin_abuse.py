@@ -246,6 +246,11 @@ def test_a_locked_account_answers_like_an_unknown_one(world, settings):
         return re.sub(r'value="[^"]{32,}"', 'value="TOKEN"', html)
 
     assert page(existing, EMAIL) == page(unknown, "nobody@example.test")
+    # and both are the very page a first wrong password gets
+    other = world.user("l2").email
+    first_try = _sign_in(Client(), other, "wrong")
+    assert first_try.status_code == 200
+    assert page(first_try, other) == page(existing, EMAIL)
 
 
 def test_letter_case_does_not_dodge_the_account_lockout(world, client, settings):
