@@ -104,6 +104,7 @@ def pages(world):
             f"/tickets/{ticket.number}/",
             f"/tickets/{ticket.number}/edit/",
             "/settings/",
+            "/settings/password/",
             "/logout/",
             "/api/v1/docs",
             "/no-such-page/",

@@ -433,6 +433,40 @@ def test_a_password_change_ends_every_session_of_that_person(world, settings):
         assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
+def test_changing_the_password_keeps_this_session_with_a_new_key_and_ends_the_others(world):
+    # given the person signed in on two devices
+    laptop, phone = Client(), Client()
+    for device in (laptop, phone):
+        assert _signed_in(_sign_in(device, EMAIL, PASSWORD))
+    before = laptop.session.session_key
+    # when they change their password on the laptop
+    new = "a much better passphrase"
+    response = laptop.post(
+        "/settings/password/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302 and response["Location"] == "/settings/"
+    # then the laptop stays signed in, under a new session key
+    assert laptop.get("/").status_code == 200
+    assert laptop.session.session_key != before
+    assert not Session.objects.filter(session_key=before).exists()
+    # and the phone is signed out
+    response = phone.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_wrong_current_password_changes_nothing(world, client):
+    assert _signed_in(_sign_in(client, EMAIL, PASSWORD))
+    new = "a much better passphrase"
+    response = client.post(
+        "/settings/password/",
+        {"old_password": "not it", "new_password1": new, "new_password2": new},
+    )
+    # then the form comes back with the error beside the field, and the password is as it was
+    assert response.status_code == 422 and 'id="id_old_password_error"' in response.content.decode()
+    assert User.objects.get(email=EMAIL).check_password(PASSWORD)
+
+
 def test_signing_out_ends_the_session_on_the_server(world, client):
     assert _signed_in(_sign_in(client, EMAIL, PASSWORD))
     key = client.session.session_key

@@ -1,5 +1,5 @@
-"""Signing in and out, password reset by mail (Django's auth views with our templates),
-and the person's own settings."""
+"""Signing in and out, password reset by mail and password change (Django's auth views
+with our templates, throttled in accounts/throttle.py), and the person's own settings."""
 
 from __future__ import annotations
 
@@ -61,6 +61,27 @@ password_reset = PasswordResetView.as_view(
     subject_template_name="registration/password_reset_subject.txt",
     success_url=reverse_lazy("password_reset_done"),
 )
+class PasswordChangeView(auth.PasswordChangeView):
+    """A new password from the current one. Django gives this session a new key and the
+    new password's hash; every other session of the person ends at its next request."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("profile")
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 422
+        return response
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request, _("Your password is changed. Every other session is signed out.")
+        )
+        return response
+
+
+password_change = PasswordChangeView.as_view()
 password_reset_done = auth.PasswordResetDoneView.as_view(
     template_name="registration/password_reset_done.html"
 )
