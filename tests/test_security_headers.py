@@ -114,6 +114,8 @@ def pages(world):
             "/admin/",
             "/admin/tickets/ticket/",
             f"/admin/tickets/ticket/{ticket.pk}/change/",
+            "/admin/axes/accessfailurelog/",
+            "/admin/accounts/throttlehit/",
         ],
         None: ["/login/", "/password-reset/", "/password-reset/sent/", "/admin/login/"],
     }

@@ -71,3 +71,14 @@ def test_the_portal_and_the_api_docs_work_under_the_csp(watched, site, world):
     expect(page.locator(".swagger-ui .information-container")).to_contain_text("Tierdesk API")
     expect(page.locator(".opblock").first).to_be_visible()
     assert violations(page.messages) == []
+
+
+def test_the_admin_works_under_the_csp(watched, site, world):
+    page = watched
+    sign_in(page, site, world.user("admin").email, next_url="/admin/")
+    expect(page.get_by_role("heading", name="Vendor administration")).to_be_visible()
+    page.goto(f"{site}/admin/accounts/organisation/{world.acme.pk}/change/")
+    expect(page.locator("#organisation_form")).to_be_visible()
+    page.goto(f"{site}/admin/tickets/ticket/")
+    expect(page.locator("#changelist")).to_be_visible()
+    assert violations(page.messages) == []
