@@ -467,6 +467,28 @@ def test_a_wrong_current_password_changes_nothing(world, client):
     assert User.objects.get(email=EMAIL).check_password(PASSWORD)
 
 
+def test_guessing_the_current_password_on_the_change_form_locks_the_account(
+    world, client, settings
+):
+    # given a session someone else got hold of
+    assert _signed_in(_sign_in(client, EMAIL, PASSWORD))
+    new = "a much better passphrase"
+    # when they guess the current password up to the limit
+    for n in range(settings.TIERDESK_SIGNIN_ACCOUNT_LIMIT):
+        client.post(
+            "/settings/password/",
+            {"old_password": f"guess-{n}", "new_password1": new, "new_password2": new},
+        )
+    # then even the right one no longer changes the password, nor signs in
+    response = client.post(
+        "/settings/password/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 422
+    assert User.objects.get(email=EMAIL).check_password(PASSWORD)
+    assert not _signed_in(_sign_in(Client(), EMAIL, PASSWORD))
+
+
 def test_signing_out_ends_the_session_on_the_server(world, client):
     assert _signed_in(_sign_in(client, EMAIL, PASSWORD))
     key = client.session.session_key

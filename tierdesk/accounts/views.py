@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tierdesk.accounts import throttle
-from tierdesk.accounts.forms import PreferencesForm, SignInForm
+from tierdesk.accounts.forms import PasswordChangeForm, PreferencesForm, SignInForm
 from tierdesk.accounts.services import user_preferences_update
 from tierdesk.core.actor import actor_for
 from tierdesk.core.errors import Forbidden, InvalidInput
@@ -67,6 +67,10 @@ class PasswordChangeView(auth.PasswordChangeView):
 
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("profile")
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
