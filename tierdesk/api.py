@@ -20,6 +20,7 @@ from tierdesk.accounts.services import token_authenticate
 from tierdesk.core import idempotency
 from tierdesk.core.api_support import COMPONENTS, header
 from tierdesk.core.errors import DomainError
+from tierdesk.core.security import client_address
 from tierdesk.directory.api import router as directory_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
@@ -30,7 +31,8 @@ from tierdesk.tickets.api_history import router as history_router
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        return token_authenticate(token)
+        # Failed tokens are counted per client address; past the limit: 429 + Retry-After.
+        return token_authenticate(token, address=client_address(request))
 
 
 TAGS = [
@@ -56,8 +58,25 @@ TAGS = [
 class TierdeskAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any):
         schema = super().get_openapi_schema(*args, **kwargs)
+        _declare_throttling(schema)
         finish_document(schema)
         return schema
+
+
+def _declare_throttling(schema: dict) -> None:
+    """Every authenticated operation may also answer 429: too many failed tokens from the
+    client's address (accounts/throttle.py), with Retry-After in seconds."""
+    throttled = {
+        "description": "Too many failed tokens from this address; retry after the "
+        "number of seconds in Retry-After.",
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+    }
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.get("responses") if isinstance(operation, dict) else None
+            if responses is not None and (401 in responses or "401" in responses):
+                responses.setdefault(429, throttled)
 
 
 api = TierdeskAPI(

@@ -27,6 +27,19 @@
 | `TIERDESK_STATIC_ROOT` | `var/static` | where `collectstatic` writes (WhiteNoise serves it) |
 | `TIERDESK_STATICFILES_STORAGE` | WhiteNoise compressed manifest (plain when `DEBUG`) | static files storage class |
 | `TIERDESK_SECURE_COOKIES` | `false` | send session and CSRF cookies over HTTPS only |
+| `TIERDESK_HSTS_SECONDS` | `31536000` (one year; `0` when `DEBUG`) | `Strict-Transport-Security` max-age on responses served over HTTPS; `0` sends none |
+| `TIERDESK_HSTS_SUBDOMAINS` / `TIERDESK_HSTS_PRELOAD` | `false` | add `includeSubDomains` / `preload` to HSTS |
+| `TIERDESK_HTTPS_REDIRECT` | `false` | redirect plain HTTP requests to HTTPS |
+| `TIERDESK_TRUSTED_PROXIES` | `0` | how many reverse proxies in front append to `X-Forwarded-For`; the client address is the one the outermost of them saw, and their `X-Forwarded-Proto: https` marks a request secure. `0`: the socket's peer, headers ignored |
+| `TIERDESK_PERMISSIONS_POLICY` | camera, microphone, geolocation, payment, USB off | the `Permissions-Policy` header; empty sends none |
+| `TIERDESK_SIGNIN_ACCOUNT_LIMIT` | `5` | failed sign-ins for one email address before it is locked out |
+| `TIERDESK_SIGNIN_ADDRESS_LIMIT` | `30` | failed sign-ins from one client address (any accounts) before it is locked out |
+| `TIERDESK_SIGNIN_LOCKOUT_MINUTES` | `15` | a lockout ends this long after the last counted failure; failures older than this are forgotten |
+| `TIERDESK_RESET_EMAIL_LIMIT` | `3` | password reset mails to one address per window; further requests get the same answer and send nothing |
+| `TIERDESK_RESET_ADDRESS_LIMIT` | `10` | password reset requests from one client address per window |
+| `TIERDESK_RESET_WINDOW_MINUTES` | `60` | the password reset window |
+| `TIERDESK_TOKEN_FAILURE_LIMIT` | `20` | failed API bearer tokens from one client address per window; then every bearer request from it answers 429 with `Retry-After` |
+| `TIERDESK_TOKEN_WINDOW_SECONDS` | `300` | the bearer token failure window |
 | `TIERDESK_TASK_BACKEND` | `django_tasks_db.DatabaseBackend` | the background task backend |
 | `TIERDESK_WEBHOOK_ALLOW_PRIVATE` | `false` | let webhooks target private and loopback addresses (link-local, multicast, reserved never) |
 | `TIERDESK_WEBHOOK_TIMEOUT` | `10` | seconds a webhook receiver has to answer one attempt |
@@ -62,9 +75,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -72,6 +87,11 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value is None or value.strip() == "" else int(value)
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -121,6 +141,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "csp",
+    "axes",
     "tierdesk.core",
     "tierdesk.accounts",
     "tierdesk.directory",
@@ -133,6 +155,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tierdesk.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -143,6 +167,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a sign-in refused by the lockout into the ordinary wrong-password answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tierdesk.urls"
@@ -159,6 +185,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tierdesk.core.context_processors.tierdesk",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -245,6 +272,68 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HSTS: SecurityMiddleware sends it only on requests served over HTTPS, so it is on by
+# default outside development and harmless on a plain-HTTP demo (docs/security.md).
+SECURE_HSTS_SECONDS = env_int("TIERDESK_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TIERDESK_HSTS_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("TIERDESK_HSTS_PRELOAD")
+SECURE_SSL_REDIRECT = env_bool("TIERDESK_HTTPS_REDIRECT")
+TIERDESK_TRUSTED_PROXIES = env_int("TIERDESK_TRUSTED_PROXIES", 0)
+if TIERDESK_TRUSTED_PROXIES > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+TIERDESK_PERMISSIONS_POLICY = os.environ.get(
+    "TIERDESK_PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+)
+# Content-Security-Policy (django-csp): scripts only from our own static files (htmx, the
+# page script, Swagger UI), styles from our stylesheet plus the one <style> element per
+# page that carries the brand colours with this response's nonce. No inline script, no
+# style attribute, no eval, no framing (docs/security.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# Sign-in abuse (django-axes, attempts kept in the database so every web process sees
+# them): an email address is locked after TIERDESK_SIGNIN_ACCOUNT_LIMIT failures, a
+# client address after TIERDESK_SIGNIN_ADDRESS_LIMIT; a locked sign-in answers exactly
+# like a wrong password, whether the account exists or not (accounts/throttle.py).
+AUTHENTICATION_BACKENDS = [
+    "tierdesk.accounts.throttle.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+TIERDESK_SIGNIN_ACCOUNT_LIMIT = env_int("TIERDESK_SIGNIN_ACCOUNT_LIMIT", 5)
+TIERDESK_SIGNIN_ADDRESS_LIMIT = env_int("TIERDESK_SIGNIN_ADDRESS_LIMIT", 30)
+AXES_ENABLED = True
+AXES_HANDLER = "tierdesk.accounts.throttle.SignInAttempts"
+AXES_FAILURE_LIMIT = TIERDESK_SIGNIN_ACCOUNT_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TIERDESK_SIGNIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "tierdesk.accounts.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "tierdesk.core.security.client_address"
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in forms post the email as "username"
+AXES_USERNAME_CALLABLE = "tierdesk.accounts.throttle.attempted_email"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = True
+TIERDESK_RESET_EMAIL_LIMIT = env_int("TIERDESK_RESET_EMAIL_LIMIT", 3)
+TIERDESK_RESET_ADDRESS_LIMIT = env_int("TIERDESK_RESET_ADDRESS_LIMIT", 10)
+TIERDESK_RESET_WINDOW = timedelta(minutes=env_int("TIERDESK_RESET_WINDOW_MINUTES", 60))
+TIERDESK_TOKEN_FAILURE_LIMIT = env_int("TIERDESK_TOKEN_FAILURE_LIMIT", 20)
+TIERDESK_TOKEN_WINDOW = timedelta(seconds=env_int("TIERDESK_TOKEN_WINDOW_SECONDS", 300))
 
 # Product knobs
 TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))

@@ -26,6 +26,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("settings/", account_views.profile, name="profile"),
+    path("settings/password/", account_views.password_change, name="password_change"),
     # The agent console
     path("", ticket_views.home, name="home"),
     path("queues/<slug:key>/", ticket_views.queue, name="queue"),

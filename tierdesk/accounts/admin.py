@@ -15,7 +15,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
 
-from tierdesk.accounts.models import ApiToken, Membership, Organisation, Role, User
+from tierdesk.accounts.models import (
+    ApiToken,
+    Membership,
+    Organisation,
+    Role,
+    ThrottleHit,
+    User,
+)
 from tierdesk.accounts.services import organisation_create, token_revoke, user_create
 from tierdesk.core.admin import ReadOnlyInline, ServiceAdmin, add_refusal, dry_run
 
@@ -248,6 +255,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # revoke instead: the record says who had access until when
+
+
+# ---------------------------------------------------------------------------------------
+# Throttled requests (sign-in attempts are Axes' own pages)
+# ---------------------------------------------------------------------------------------
+@admin.register(ThrottleHit)
+class ThrottleHitAdmin(admin.ModelAdmin):
+    """The record of password reset requests and failed API tokens, read-only."""
+
+    list_display = ("at", "scope", "key", "refused")
+    list_filter = ("scope", "refused")
+    search_fields = ("key",)
+    readonly_fields = ("scope", "key", "at", "refused")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 # Roles come from memberships, not permission groups; an empty Groups page would mislead.

@@ -6,7 +6,9 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,6 +20,24 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = _("Email address")
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
         self.fields["password"].label = _("Password")
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    """Django's password change, with the current password checked through
+    `authenticate()`: a wrong one counts toward the sign-in lockout like a failed sign-in,
+    so a borrowed session cannot be used to guess the password."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old = self.cleaned_data["old_password"]
+        if authenticate(self.request, username=self.user.get_username(), password=old) is None:
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old
 
 
 def _zones() -> list[tuple[str, str]]:

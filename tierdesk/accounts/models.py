@@ -151,3 +151,32 @@ class ApiToken(TimeStamped):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ThrottleScope(models.TextChoices):
+    RESET_EMAIL = "reset_email", "password reset for an email address"
+    RESET_ADDRESS = "reset_address", "password reset from a client address"
+    TOKEN_ADDRESS = "token_address", "failed API token from a client address"
+
+
+class ThrottleHit(models.Model):
+    """One counted request of a throttled kind (a password reset asked for, a bearer token
+    that matched nothing), kept in the database so every web process counts the same
+    hits. Rows older than the scope's window are pruned as new ones arrive. Sign-in
+    failures are counted by django-axes (its AccessAttempt and AccessFailureLog)."""
+
+    scope = models.CharField(max_length=20, choices=ThrottleScope.choices)
+    key = models.CharField(max_length=254, help_text="The client address or email address.")
+    at = models.DateTimeField()
+    refused = models.BooleanField(
+        default=False, help_text="Whether this request was over the limit and refused."
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "key", "at"], name="throttle_scope_key_at"),
+            models.Index(fields=["at"], name="throttle_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} at {self.at:%Y-%m-%d %H:%M:%S}"

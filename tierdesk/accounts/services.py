@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from tierdesk.accounts import throttle
 from tierdesk.accounts.models import (
     PARTNER_ROLES,
     ApiToken,
@@ -170,17 +171,25 @@ def token_revoke(*, token_id: int) -> ApiToken:
     return record
 
 
-def token_authenticate(token: str) -> User | None:
+def token_authenticate(token: str, *, address: str | None = None) -> User | None:
     """The active person behind a token, or None. Records when it was last used (at most
-    once a minute, so a busy integration does not write on every call)."""
-    if not token or not token.startswith(TOKEN_PREFIX):
-        return None
-    record = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
+    once a minute, so a busy integration does not write on every call).
+
+    With the client `address`, failures are counted per address and, past the limit,
+    every token from it is refused with `Throttled` (429, Retry-After) before it is
+    looked up (accounts/throttle.py)."""
+    if address is not None:
+        throttle.token_address_check(address)
+    record = None
+    if token and token.startswith(TOKEN_PREFIX):
+        record = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
     if record is None:
+        if address is not None:
+            throttle.token_failure_record(address=address)
         return None
     now = clock.now()
     if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:

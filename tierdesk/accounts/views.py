@@ -1,5 +1,5 @@
-"""Signing in and out, password reset by mail (Django's auth views with our templates),
-and the person's own settings."""
+"""Signing in and out, password reset by mail and password change (Django's auth views
+with our templates, throttled in accounts/throttle.py), and the person's own settings."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from tierdesk.accounts.forms import PreferencesForm, SignInForm
+from tierdesk.accounts import throttle
+from tierdesk.accounts.forms import PasswordChangeForm, PreferencesForm, SignInForm
 from tierdesk.accounts.services import user_preferences_update
 from tierdesk.core.actor import actor_for
 from tierdesk.core.errors import Forbidden, InvalidInput
+from tierdesk.core.security import client_address
 
 
 class SignInView(auth.LoginView):
@@ -38,12 +40,52 @@ class SignInView(auth.LoginView):
 
 
 sign_in = SignInView.as_view()
-password_reset = auth.PasswordResetView.as_view(
+
+
+class PasswordResetView(auth.PasswordResetView):
+    """Django's reset by mail, throttled per email address and per client address. Over
+    the limit nothing is sent, and the answer is the same "if the address is known, a
+    mail is on its way" as always — whether the account exists or not."""
+
+    def form_valid(self, form):
+        if throttle.password_reset_admit(
+            email=form.cleaned_data["email"], address=client_address(self.request)
+        ):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+password_reset = PasswordResetView.as_view(
     template_name="registration/password_reset_form.html",
     email_template_name="registration/password_reset_email.txt",
     subject_template_name="registration/password_reset_subject.txt",
     success_url=reverse_lazy("password_reset_done"),
 )
+class PasswordChangeView(auth.PasswordChangeView):
+    """A new password from the current one. Django gives this session a new key and the
+    new password's hash; every other session of the person ends at its next request."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("profile")
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 422
+        return response
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request, _("Your password is changed. Every other session is signed out.")
+        )
+        return response
+
+
+password_change = PasswordChangeView.as_view()
 password_reset_done = auth.PasswordResetDoneView.as_view(
     template_name="registration/password_reset_done.html"
 )

@@ -8,7 +8,7 @@ Services are atomic, so a refused command leaves nothing half-written.
     tierdesk worker [--batch]              the background task worker (django-tasks-db)
     tierdesk migrate                       apply database migrations
     tierdesk demo [--reset]                load the demo data (idempotent)
-    tierdesk check                         system checks, migrations, docs/process.md
+    tierdesk check [--deploy]              system checks (HSTS, CSP, lockout), migrations, docs
     tierdesk org add NAME --kind vendor|partner
     tierdesk user add EMAIL --org NAME --role ROLE [--password …] [--contract ID …]
     tierdesk token create EMAIL | token revoke ID

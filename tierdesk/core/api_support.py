@@ -65,6 +65,7 @@ ErrorCode = api_enum(
         "invalid_target",
         "idempotency_key_reused",
         "gate_refused",
+        "throttled",
     ),
     doc="The stable code of an error answer.",
 )
