@@ -288,6 +288,8 @@ def _source_codes() -> tuple[set[str], set[str]]:
                         "Failed",
                     )
                 ) or name in {"DomainError"}:
+                    if name == "ValidationError":  # Django's form errors, not the API's
+                        continue
                     for keyword in node.keywords:
                         if keyword.arg == "code" and isinstance(keyword.value, ast.Constant):
                             error_codes.add(keyword.value.value)
