@@ -14,6 +14,7 @@ from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from tierdesk.core.actor import Actor
 from tierdesk.core.api_support import (
     ERRORS,
     READ_ERRORS,
@@ -48,8 +49,8 @@ router = Router(tags=["tickets"])
 JSON = accepts("application/json")
 
 
-def ticket_out(t: Ticket) -> dict:
-    return {
+def ticket_out(t: Ticket, actor: Actor | None = None) -> dict:
+    out = {
         **{f: getattr(t, f) for f in _PLAIN_FIELDS},
         "reference": t.reference,
         "partner": t.partner.name,
@@ -57,6 +58,15 @@ def ticket_out(t: Ticket) -> dict:
         "assignee": t.assignee.email if t.assignee_id else None,
         "l1_checks": {"connectivity": t.check_connectivity, "credentials": t.check_credentials},
     }
+    if actor is not None and actor.is_customer:
+        # A customer's view holds what the portal shows: not who at support works the
+        # ticket, nor L1's own notes.
+        out.update(assignee=None, l1_checks={"connectivity": "", "credentials": ""})
+    return out
+
+
+# The SLA clocks are support's commitments to the partner; a customer's view has none.
+NO_SLA = {"next_deadline": None, "at_risk": False, "breached": False, "clocks": []}
 
 
 _PLAIN_FIELDS = (
@@ -94,9 +104,9 @@ _PLAIN_FIELDS = (
 def _detail(request: HttpRequest, ticket: Ticket) -> dict:
     actor = request_actor(request)
     return {
-        **ticket_out(ticket),
+        **ticket_out(ticket, actor),
         "handover_check": selectors.handover_check(ticket),
-        "sla": sla_selectors.ticket_sla(ticket),
+        "sla": NO_SLA if actor.is_customer else sla_selectors.ticket_sla(ticket),
         "actions": workflow.allowed_actions(actor, ticket),
     }
 
@@ -155,7 +165,8 @@ _NUMBER_DIGITS = 12
 
 @router.get("/tickets", response={200: TicketPage, **errors(401, 403, 422)}, summary="List tickets")
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
-    tickets = access.visible_tickets(request_actor(request))
+    actor = request_actor(request)
+    tickets = access.visible_tickets(actor)
     if filters.level is not None:
         tickets = tickets.filter(level=filters.level)
     if filters.status:
@@ -184,7 +195,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
             cursor=filters.cursor,
             limit=filters.limit,
         )
-        return {"items": [ticket_out(t) for t in rows], "next_cursor": next_cursor}
+        return {"items": [ticket_out(t, actor) for t in rows], "next_cursor": next_cursor}
     if filters.cursor:
         tickets = tickets.filter(pk__lt=_decode_cursor(filters.cursor))
     rows = list(
@@ -196,7 +207,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     if len(rows) > filters.limit:
         rows = rows[: filters.limit]
         next_cursor = base64.urlsafe_b64encode(str(rows[-1].pk).encode()).decode().rstrip("=")
-    return {"items": [ticket_out(t) for t in rows], "next_cursor": next_cursor}
+    return {"items": [ticket_out(t, actor) for t in rows], "next_cursor": next_cursor}
 
 
 @router.get("/tickets/{ticket_id}", response={200: TicketDetailOut, **READ_ERRORS})
@@ -244,12 +255,15 @@ def act(request: HttpRequest, ticket_id: int, action: Action, payload: ActionIn 
     return _detail(request, _load(request, ticket_id))
 
 
-def message_out(m: Message) -> dict:
+def message_out(m: Message, actor: Actor | None = None) -> dict:
+    author = m.author.email if m.author_id else None
+    if actor is not None and actor.is_customer and m.author_id != actor.user_id:
+        author = None  # support answers as the brand; its people stay unnamed
     return {
         "id": m.pk,
         "body": m.body,
         "internal": m.internal,
-        "author": m.author.email if m.author_id else None,
+        "author": author,
         "channel": m.channel,
         "created_at": m.created_at,
     }
@@ -259,7 +273,8 @@ def message_out(m: Message) -> dict:
 def list_messages(request: HttpRequest, ticket_id: int):
     actor = request_actor(request)
     ticket = access.get_ticket(actor, ticket_id)
-    return [message_out(m) for m in access.visible_messages(actor, ticket).select_related("author")]
+    messages = access.visible_messages(actor, ticket).select_related("author")
+    return [message_out(m, actor) for m in messages]
 
 
 @router.post("/tickets/{ticket_id}/messages", response={201: MessageOut, **ERRORS})
@@ -272,7 +287,7 @@ def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn):
         internal=payload.internal,
         channel=Channel.API,
     )
-    return Status(201, message_out(message))
+    return Status(201, message_out(message, request_actor(request)))
 
 
 def attachment_out(a: Attachment) -> dict:

@@ -144,9 +144,13 @@ Action = Enum("Action", {name: name for name in ACTION_SERVICES}, type=str)  # t
 class ActionIn(Strict):
     """The body of an action; each action takes only its own keys (others get 422):
     take {}; hand_over {}; bounce {items, note}; ask_customer {message}; customer_reply
-    {message}; resolve {resolution, cause}; escalate {override_reason?}; return_to_l2
-    {reason}; deliver_fix {reference, release?, notes?}; verify_fix {passed, notes}; reopen
-    {reason}; close {confirmed?}."""
+    {message}; resolve {resolution, cause, customer_message?}; escalate {override_reason?};
+    return_to_l2 {reason}; deliver_fix {reference, release?, notes?}; verify_fix {passed,
+    notes, customer_message?}; reopen {reason}; close {confirmed?}.
+
+    What the customer reads is `message` (ask_customer) and `customer_message` (resolve,
+    verify_fix when passed): a public message on the ticket. Every other text — the
+    resolution, notes, reasons, the fix reference — stays internal."""
 
     version: int | None = None
     items: list[Text] | None = None
@@ -161,6 +165,9 @@ class ActionIn(Strict):
     notes: Text | None = None
     passed: bool | None = None
     confirmed: bool | None = None
+    customer_message: Text | None = Field(
+        None, description="resolve, verify_fix: what the customer reads (a public message)."
+    )
 
 
 class MessageIn(Strict):
