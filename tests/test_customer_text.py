@@ -21,6 +21,7 @@ from tests.factories import PLAIN_LOG, ticket_at
 from tierdesk.accounts.services import token_create
 from tierdesk.core.errors import InvalidInput
 from tierdesk.mail.models import OutboundMail
+from tierdesk.notify.models import OutboxEvent
 from tierdesk.tickets import services, workflow
 from tierdesk.tickets.forms.actions import VERIFIED_TEMPLATE
 from tierdesk.tickets.models import AttachmentKind, Fix, Reproduction, Ticket, Verification
@@ -240,3 +241,19 @@ def test_a_failed_fix_sends_no_customer_message(world, client):
     assert list(refused.value.fields) == ["customer_message"]
     other.refresh_from_db()
     assert other.status == "verifying" and not other.messages.exists()
+
+
+def test_the_resolved_webhook_names_what_the_customer_was_told(world):
+    # given a ticket resolved with internal notes and a customer message
+    ticket = ticket_at(world, "in_progress@L2")
+    services.ticket_resolve(
+        actor=world.actor("l2"),
+        ticket_id=ticket.pk,
+        resolution=marker("resolution"),
+        cause="usage",
+        customer_message=customer_text("resolve"),
+    )
+    # then the partner's ticket.resolved event carries both, each under its own name
+    row = OutboxEvent.objects.filter(ticket=ticket, event="ticket.resolved").get()
+    text = json.dumps(row.payload)
+    assert customer_text("resolve") in text and '"customer_message"' in text
