@@ -257,3 +257,22 @@ def test_the_resolved_webhook_names_what_the_customer_was_told(world):
     row = OutboxEvent.objects.filter(ticket=ticket, event="ticket.resolved").get()
     text = json.dumps(row.payload)
     assert customer_text("resolve") in text and '"customer_message"' in text
+
+
+def test_a_direct_customer_never_learns_which_engineer_answered(world, client):
+    # given a direct customer of the vendor whose ticket an L2 engineer answers publicly
+    ticket = ticket_at(world, "in_progress@L2", partner="vendor")
+    engineer = world.user("l2")
+    engineer.full_name = marker("engineer-name")
+    engineer.save()
+    services.message_add(actor=world.actor("l2"), ticket_id=ticket.pk, body="We found it.")
+    # when the customer reads the ticket in the portal and through the API
+    client.force_login(world.user("direct_customer"))
+    page = client.get(f"/portal/tickets/{ticket.number}/").content.decode()
+    _, token = token_create(email=world.user("direct_customer").email)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    messages = api.get(f"{API}/tickets/{ticket.pk}/messages").json()
+    # then the answer is support's, in the brand's name: no engineer's name or address
+    assert "We found it." in page and marker("engineer-name") not in page
+    assert [m["author"] for m in messages if m["body"] == "We found it."] == [None]
+    assert engineer.email not in json.dumps(messages)

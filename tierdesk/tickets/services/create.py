@@ -12,6 +12,7 @@ from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
 from tierdesk.core.models import next_in_sequence
+from tierdesk.directory.selectors import directory_owners
 from tierdesk.sla import services as sla
 from tierdesk.tickets import events, selectors, workflow
 from tierdesk.tickets.access import get_ticket
@@ -92,7 +93,7 @@ def check_directory(
         return
     errors: dict[str, str] = {}
     tied = actor.contract_ids if actor.is_customer else frozenset()
-    for key, (owner_id, contract_pk) in selectors.directory_owners(**ids).items():
+    for key, (owner_id, contract_pk) in directory_owners(**ids).items():
         what = _WHAT[key]
         if owner_id != partner_id:
             reason = (
