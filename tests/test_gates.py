@@ -90,6 +90,7 @@ def complete_draft(**overrides) -> HandoverDraft:
         needed_by=NOW + timedelta(days=2),
         check_connectivity="ERP answers from the egress IP.",
         check_credentials="API key re-entered; still 401.",
+        checks_by_l1=True,
         directory=KNOWN,
     )
     return replace(draft, **overrides)
@@ -722,3 +723,13 @@ def test_allowed_actions(who, ticket, expected):
     # when the actions on offer are listed
     # then they are exactly those of DESIGN.md §2 for that role and state
     assert workflow.allowed_actions(who, ticket) == expected
+
+
+def test_l1_checks_count_only_when_l1_staff_noted_them():
+    # given both check notes filled in, but not by L1 staff (a customer, a lead…)
+    draft = complete_draft(checks_by_l1=False)
+    # when the handover gate looks at it
+    missing = handover_missing(draft, NOW)
+    # then the l1_checks item is missing, and it says who must note the checks
+    assert codes(missing) == ["l1_checks"]
+    assert "L1 agent" in missing[0].message

@@ -61,7 +61,13 @@ def test_a_tickets_life_reaches_the_customer_and_the_agents_by_smtp(branded, smt
     tickets.ticket_bounce(actor=l2, ticket_id=tid, items=["logs"], note="Attach the log.")
     tickets.ticket_hand_over(actor=l1, ticket_id=tid)
     tickets.ticket_take(actor=l2, ticket_id=tid)
-    tickets.ticket_resolve(actor=l2, ticket_id=tid, resolution="Token renewed.", cause="usage")
+    tickets.ticket_resolve(
+        actor=l2,
+        ticket_id=tid,
+        resolution="Token renewed in the vault.",
+        cause="usage",
+        customer_message="Your access token is renewed; the flow runs again.",
+    )
 
     # then the customer got, in Acme's brand: received, the reply, the question, resolved
     customer = world.user("acme_customer").email
@@ -72,7 +78,8 @@ def test_a_tickets_life_reaches_the_customer_and_the_agents_by_smtp(branded, smt
     assert "opened ticket ACME#" in bodies[0]
     assert "We are looking into it." in bodies[1]
     assert "Which order number?" in bodies[2]
-    assert "Token renewed." in bodies[3] and "reopened" in bodies[3]
+    assert "Your access token is renewed" in bodies[3] and "reopened" in bodies[3]
+    assert "vault" not in bodies[3]  # the resolution notes are support's own
     for message in to_customer:
         assert message["From"].addresses[0].addr_spec == "support@acme.example"
         assert message["From"].addresses[0].display_name == "Acme Support"

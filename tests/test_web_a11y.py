@@ -70,7 +70,7 @@ PAGES = [
     ("lead", "in_progress@L2", "/tickets/{n}/"),
     ("l2", "verifying@L2", "/tickets/{n}/"),
     ("l3", "in_progress@L3", "/tickets/{n}/"),
-    ("acme_customer", "waiting@L1", "/tickets/{n}/"),
+    ("acme_customer", "waiting@L1", "/portal/tickets/{n}/"),
 ]
 
 

@@ -71,14 +71,12 @@ def test_each_role_sees_its_queues_in_the_navigation_with_counts(world, client):
     assert listed(client.get("/queues/l3_intake/")) == [intake_l3.number]
 
 
-def test_a_customer_has_no_queues_and_sees_only_their_tickets(world, client):
-    mine = new_ticket(world, "acme")
-    new_ticket(world, "globex")
+def test_a_customer_has_no_queues_and_is_sent_to_the_portal(world, client):
+    new_ticket(world, "acme")
     client.force_login(world.user("acme_customer"))
-    response = client.get("/")
-    assert listed(response) == [mine.number]
-    assert b'href="/queues/' not in response.content
-    assert client.get("/queues/l2_intake/").status_code == 404
+    for url in ("/", "/queues/all/", "/queues/l2_intake/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == "/portal/", url
 
 
 def test_a_queue_of_another_role_or_an_unknown_one_is_404(world, client):

@@ -27,38 +27,6 @@ urlpatterns = [
     ),
     path("settings/", account_views.profile, name="profile"),
     path("settings/password/", account_views.password_change, name="password_change"),
-    # The agent console
-    path("", ticket_views.home, name="home"),
-    path("queues/<slug:key>/", ticket_views.queue, name="queue"),
-    path("tickets/new/", ticket_views.ticket_new, name="ticket-new"),
-    path("tickets/new/checklist/", ticket_views.checklist, name="ticket-new-checklist"),
-    path("tickets/platform-ids/", ticket_views.platform_ids, name="platform-ids"),
-    path("tickets/<int:number>/", ticket_views.ticket_detail, name="ticket-detail"),
-    path("tickets/<int:number>/edit/", ticket_views.ticket_edit, name="ticket-edit"),
-    path("tickets/<int:number>/checklist/", ticket_views.checklist, name="ticket-checklist"),
-    path(
-        "tickets/<int:number>/act/<slug:action>/",
-        ticket_views.ticket_action,
-        name="ticket-action",
-    ),
-    path("tickets/<int:number>/messages/", ticket_views.message_post, name="ticket-message"),
-    path(
-        "tickets/<int:number>/attachments/", ticket_views.attachment_upload, name="ticket-upload"
-    ),
-    path(
-        "tickets/<int:number>/reproduction/",
-        ticket_views.reproduction_post,
-        name="ticket-reproduction",
-    ),
-    path(
-        "tickets/<int:number>/reproduction/check/",
-        ticket_views.reproduction_check,
-        name="ticket-reproduction-check",
-    ),
-    path("attachments/<int:attachment_id>/", ticket_views.attachment_download, name="attachment"),
-    path(
-        "attachments/<int:attachment_id>/image/",
-        ticket_views.attachment_image,
-        name="attachment-image",
-    ),
+    # The agent console (customers are sent to the portal: tickets/urls.py)
+    path("", include("tierdesk.tickets.urls")),
 ]

@@ -52,6 +52,11 @@ def stock_refused(T: Timeline) -> Story:
         """The customer's firewall in front of the SAP gateway did not allow the platform's
         new egress IPs (3.121.45.200/201). IT added them; the flow caught up at the next run.""",
         "connectivity",
+        customer_message=(
+            "Your IT team's firewall did not yet allow the platform's new addresses. Now that "
+            "they are added, the flow has caught up with every waiting order. Thank you for "
+            "your help!"
+        ),
     )
     return s
 
@@ -92,6 +97,11 @@ def shopify_rate_limit(T: Timeline) -> Story:
         parallel. Set "Requests per second" to 2 in the Shopify step and parallelism to 2;
         the sale traffic runs without 429s since.""",
         "configuration",
+        customer_message=(
+            "The flow sent more requests to Shopify at once than Shopify allows. We slowed it "
+            "down a little (2 requests per second, 2 at a time); your sale orders go through "
+            "without errors since."
+        ),
     )
     return s
 
@@ -121,6 +131,10 @@ def platform_login(T: Timeline) -> Story:
         "Account locked after failed logins with the saved old password; unlocked by the "
         "partner admin, customer told to update the browser's saved password.",
         "credentials",
+        customer_message=(
+            "Your account was locked after several sign-ins with an old saved password. It is "
+            "unlocked now; please update the password your browser saved."
+        ),
     )
     return s
 
@@ -164,6 +178,10 @@ def datev_auth_closed(T: Timeline) -> Story:
         "The tax adviser moved to a new SFTP server with a new user; the customer updated "
         "the credential.",
         "credentials",
+        customer_message=(
+            "Thank you for updating the login for your tax adviser's new SFTP server; the "
+            "export runs again."
+        ),
     )
     s.close("jan", "+1d1h")
     return s
@@ -216,6 +234,11 @@ def netsuite_variant_closed(T: Timeline) -> Story:
         re-ran the 40 failed executions. Suggested to the customer to switch the lookup to
         SKU so re-created products keep working.""",
         "configuration",
+        customer_message=(
+            "We refreshed the flow's list of product variants and re-ran the 40 orders that "
+            "had failed; they are all in your system now. Tip: looking variants up by SKU "
+            "keeps re-created products working."
+        ),
     )
     s.close("system", "+15d")
     return s
@@ -241,7 +264,16 @@ def meter_schedule_closed(T: Timeline) -> Story:
         change the cron expression to "0 4 * * *" (Europe/Berlin), then publish the new
         version. I have checked that your plan allows it.""",
     )
-    s.resolve("tobias", "+1m", "Explained how to change the scheduler's cron expression.", "usage")
+    s.resolve(
+        "tobias",
+        "+1m",
+        "Explained how to change the scheduler's cron expression.",
+        "usage",
+        customer_message=(
+            "You can change when the flow runs in its scheduler step: edit the cron "
+            "expression (e.g. `0 6 * * 1-5` for 06:00 on weekdays) and publish the flow."
+        ),
+    )
     s.reply("daniel", "+3h", "Done, works. Thanks!")
     s.close("daniel", "+1m")
     return s
@@ -304,6 +336,10 @@ def netprice_closed(T: Timeline) -> Story:
         "Mapping fix: NetPrice now maps $number(price) instead of the formatted display "
         "price; the 12 failed orders were re-run.",
         "configuration",
+        customer_message=(
+            "The net price was taken from the formatted display price; the flow now uses the "
+            "plain number. The 12 orders that failed have been processed again."
+        ),
     )
     s.reply("miriam", "+1d", "All furniture orders are in SAP. Thank you.")
     s.close("katrin", "+10m", confirmed=True)
@@ -355,6 +391,10 @@ def sandbox_doubles(T: Timeline) -> Story:
         "its credential to the Shopify development store; the customer removed the 23 "
         "duplicate orders.",
         "configuration",
+        customer_message=(
+            "Your test flow was connected to your live Shopify store. We stopped it and "
+            "connected it to the development store, so tests no longer create real orders."
+        ),
     )
     return s
 

@@ -358,6 +358,11 @@ def edi_not_a_defect(T: Timeline) -> Story:
         "Customer's Salesforce validation rule blocked status X6 on closed shipments; "
         "their admin added an exception. Replayed the 14 rejected messages.",
         "third_party",
+        customer_message=(
+            "A validation rule in your Salesforce refused status X6 for closed shipments. "
+            "Since your administrator added an exception, we replayed the 14 refused "
+            "messages; all are in Salesforce now."
+        ),
     )
     return s
 

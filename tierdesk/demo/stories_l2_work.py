@@ -158,6 +158,10 @@ def stock_bundles_reopened(T: Timeline) -> Story:
         JSONata step that computes a bundle's stock from its components, as described in
         the KB article "Stock for bundles". Verified with LIN-20431.""",
         "configuration",
+        customer_message=(
+            "Bundles have no stock of their own in SAP, so the flow now adds up the stock of "
+            "their components. Bundle stock is correct in your shop again."
+        ),
     )
     s.reopen(
         "miriam",

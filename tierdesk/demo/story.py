@@ -20,18 +20,26 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from tierdesk.accounts.models import Organisation, User
+from tierdesk.accounts.models import Organisation, Role, User
 from tierdesk.core import clock
 from tierdesk.core.actor import SYSTEM, Actor, actor_for
 from tierdesk.demo import screenshots
 from tierdesk.demo.logs import Failure, execution_log
 from tierdesk.demo.world import CONTRACT, FLOW, ORGS, FlowSpec, OrgSpec
 from tierdesk.tickets import services
+from tierdesk.tickets.fields import STAFF_ONLY_FIELDS
 from tierdesk.tickets.models import AttachmentKind, Channel
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _SPAN = re.compile(r"(\d+)([dhms])")
 _UNIT = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+VERIFIED_MESSAGE = (
+    "The fix for your problem has been verified and is now in place. Please check that "
+    "everything works as expected again; if it does not, reply to this message and we will "
+    "reopen your ticket."
+)
 
 
 def span(spec: str) -> timedelta:
@@ -153,6 +161,14 @@ class Cast:
             self._actors[key] = actor_for(self.users[key])
         return self._actors[key]
 
+    def l1_agent_of(self, org_id: int | None) -> Actor | None:
+        """The first L1 agent of an organisation (who triages its customers' reports)."""
+        for key in sorted(self.users):
+            actor = self.actor(key)
+            if actor.org_id == org_id and actor.role == Role.L1_AGENT:
+                return actor
+        return None
+
 
 @dataclass
 class _Step:
@@ -200,7 +216,9 @@ class Story:
         **fields: Any,
     ) -> Story:
         """Open the ticket as `by` (a customer, or an L1 agent for `customer`). With `flow`,
-        the platform IDs are filled in — pasted as the designer URL with `via_url`."""
+        the platform IDs are filled in — pasted as the designer URL with `via_url`. A
+        customer sets no staff-only field (priority, incident, L1 checks): when the story
+        gives one, the customer's L1 agent sets it right after the report (triage)."""
         data = {k: text(v) if isinstance(v, str) else v for k, v in fields.items()}
         if flow:
             spec = FLOW[flow]
@@ -215,14 +233,23 @@ class Story:
                 )
 
         def run(cast: Cast) -> None:
+            actor = cast.actor(by)
+            report, triage = dict(data), {}
+            if actor.is_customer:
+                triage = {k: report.pop(k) for k in STAFF_ONLY_FIELDS if k in report}
             ticket = services.ticket_create(
-                actor=cast.actor(by),
-                data=data,
+                actor=actor,
+                data=report,
                 customer=cast.users[customer].email if customer else None,
                 hand_over=hand_over,
                 channel=channel,
             )
             self.ticket_id = ticket.pk
+            agent = cast.l1_agent_of(actor.org_id) if triage else None
+            if agent is not None:
+                services.ticket_update(
+                    actor=agent, ticket_id=ticket.pk, changes=triage, version=ticket.version
+                )
 
         self._add("", "open", run)
         return self
@@ -302,8 +329,18 @@ class Story:
     def answer(self, by: str, after: str, message: str) -> Story:
         return self._act("customer_reply", by, after, message=message)
 
-    def resolve(self, by: str, after: str, resolution: str, cause: str) -> Story:
-        return self._act("resolve", by, after, resolution=resolution, cause=cause)
+    def resolve(
+        self, by: str, after: str, resolution: str, cause: str, customer_message: str = ""
+    ) -> Story:
+        """`resolution` is support's own record; the customer reads `customer_message`."""
+        return self._act(
+            "resolve",
+            by,
+            after,
+            resolution=resolution,
+            cause=cause,
+            customer_message=customer_message,
+        )
 
     def hand_over(self, by: str, after: str) -> Story:
         return self._act("hand_over", by, after)
@@ -324,8 +361,21 @@ class Story:
             "deliver_fix", by, after, reference=reference, release=release, notes=notes
         )
 
-    def verify(self, by: str, after: str, passed: bool, notes: str) -> Story:
-        return self._act("verify_fix", by, after, passed=passed, notes=notes)
+    def verify(
+        self, by: str, after: str, passed: bool, notes: str, customer_message: str = ""
+    ) -> Story:
+        """A passed fix tells the customer `customer_message` (by default the verified
+        template); the verification notes stay internal."""
+        if not passed:
+            return self._act("verify_fix", by, after, passed=False, notes=notes)
+        return self._act(
+            "verify_fix",
+            by,
+            after,
+            passed=True,
+            notes=notes,
+            customer_message=customer_message or VERIFIED_MESSAGE,
+        )
 
     def reopen(self, by: str, after: str, reason: str) -> Story:
         return self._act("reopen", by, after, reason=reason)

@@ -13,12 +13,15 @@ with the move. The SLA's at-risk and breached events are read from `sla` by
 | bounced | — | the handing-over agent: bounced back to you |
 | escalated | — | L3 engineers: new in your queue |
 | returned to L2, fix delivered, fix failed, reopened | — | the new assignee: assigned to you |
-| resolved, fix verified | resolved, with the reopen period | — |
+| resolved, fix verified | resolved, with the reopen period and the move's customer message | — |
 | reopened, closed | reopened / closed (unless they did it) | — |
 | SLA at risk / breached | — | the assignee, else the level's queue |
 
 Internal notes are never mailed to anyone; nobody is mailed about their own action but
-a customer's "ticket received". Mail to a customer wears their partner's brand.
+a customer's "ticket received". Mail to a customer wears their partner's brand and quotes
+only what was written for the customer (a public message: a reply, the question, the
+customer message of a resolve or a passed fix verification) — never the resolution
+notes, verification notes, fix references or reasons.
 """
 
 from __future__ import annotations
@@ -130,7 +133,10 @@ def _customer_draft(kind: str, user: User, ticket: Ticket, event: TicketEvent) -
         ]
     elif kind == MailKind.RESOLVED:
         until = event.created_at + timedelta(days=settings.TIERDESK_REOPEN_DAYS)
-        quote = ticket.resolution
+        # Only the move's customer message: the resolution and verification notes, the
+        # fix reference and the engineers' names are support's own record.
+        found = _message_body(event)
+        quote = found[0] if found is not None and not found[1] else ""
         lines = [
             f"ticket {ref} is resolved.",
             f"If the problem is not solved, reply to this mail before {_local(until, user)} "
@@ -151,7 +157,7 @@ def _customer_draft(kind: str, user: User, ticket: Ticket, event: TicketEvent) -
         greeting=_greeting(user),
         lines=lines,
         quote=quote,
-        quote_label="Resolution" if kind == MailKind.RESOLVED else "Message",
+        quote_label="Message",
         facts=[("Ticket", ref), ("Status", ticket.get_status_display())],
         link=_link(user, ticket),
         link_label="See the ticket",

@@ -106,6 +106,9 @@ def event_specifics(event: TicketEvent, ticket: Ticket) -> dict[str, Any] | None
         specifics["resolution"] = ticket.resolution
         specifics["cause"] = ticket.resolution_cause
         specifics["resolved_level"] = ticket.resolved_level
+        # What the customer was told (a public message), for a partner's tool to relay.
+        message = _public_message(ticket, data.get("message_id"))
+        specifics["customer_message"] = message["body"] if message else ""
         if kind == EventKind.FIX_VERIFIED:
             specifics["fix"] = {"id": data.get("fix_id")}
     elif EVENT_OF_KIND.get(kind) == WebhookEvent.MESSAGE_CREATED:

@@ -82,7 +82,6 @@ class TicketBounceIn(ActionBody):
         description="The insufficient handover items (at least one)."
     )
     note: Text = Field(description="What L1 needs to add.")
-    customer_message: Text | None = Field(None, description=CUSTOMER_MESSAGE_HELP)
 
 
 class TicketEscalateIn(ActionBody):

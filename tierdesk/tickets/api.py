@@ -21,6 +21,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
+from tierdesk.core.actor import Actor
 from tierdesk.core.api_support import (
     ETAG,
     IF_MATCH,
@@ -51,8 +52,8 @@ router = Router(tags=["tickets"])
 JSON = accepts("application/json")
 
 
-def ticket_out(t: Ticket) -> dict:
-    return {
+def ticket_out(t: Ticket, actor: Actor | None = None) -> dict:
+    out = {
         **{f: getattr(t, f) for f in _PLAIN_FIELDS},
         "reference": t.reference,
         "partner": t.partner.name,
@@ -60,6 +61,15 @@ def ticket_out(t: Ticket) -> dict:
         "assignee": t.assignee.email if t.assignee_id else None,
         "l1_checks": {"connectivity": t.check_connectivity, "credentials": t.check_credentials},
     }
+    if actor is not None and actor.is_customer:
+        # A customer's view holds what the portal shows: not who at support works the
+        # ticket, nor L1's own notes.
+        out.update(assignee=None, l1_checks={"connectivity": "", "credentials": ""})
+    return out
+
+
+# The SLA clocks are support's commitments to the partner; a customer's view has none.
+NO_SLA = {"next_deadline": None, "at_risk": False, "breached": False, "clocks": []}
 
 
 _PLAIN_FIELDS = (
@@ -110,9 +120,9 @@ def resolution_out(actor, t: Ticket) -> dict | None:
 def _detail(request: HttpRequest, ticket: Ticket) -> dict:
     actor = request_actor(request)
     return {
-        **ticket_out(ticket),
+        **ticket_out(ticket, actor),
         "handover_check": selectors.handover_check(ticket),
-        "sla": sla_selectors.ticket_sla(ticket),
+        "sla": NO_SLA if actor.is_customer else sla_selectors.ticket_sla(ticket),
         "actions": workflow.allowed_actions(actor, ticket),
         "resolution": resolution_out(actor, ticket),
     }
@@ -234,7 +244,8 @@ _NUMBER_DIGITS = 12
     operation_id="ticket_list",
 )
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
-    tickets = access.visible_tickets(request_actor(request))
+    actor = request_actor(request)
+    tickets = access.visible_tickets(actor)
     if filters.level is not None:
         tickets = tickets.filter(level=filters.level)
     if filters.status:
@@ -263,7 +274,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
             cursor=filters.cursor,
             limit=filters.limit,
         )
-        return {"items": [ticket_out(t) for t in rows], "next_cursor": next_cursor}
+        return {"items": [ticket_out(t, actor) for t in rows], "next_cursor": next_cursor}
     if filters.cursor:
         tickets = tickets.filter(pk__lt=_decode_cursor(filters.cursor))
     rows = list(
@@ -275,7 +286,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     if len(rows) > filters.limit:
         rows = rows[: filters.limit]
         next_cursor = base64.urlsafe_b64encode(str(rows[-1].pk).encode()).decode().rstrip("=")
-    return {"items": [ticket_out(t) for t in rows], "next_cursor": next_cursor}
+    return {"items": [ticket_out(t, actor) for t in rows], "next_cursor": next_cursor}
 
 
 @router.get(

@@ -10,6 +10,7 @@ from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from tierdesk.core.actor import Actor
 from tierdesk.core.api_support import (
     READ_ERRORS,
     accepts,
@@ -27,12 +28,15 @@ router = Router()
 JSON = accepts("application/json")
 
 
-def message_out(m: Message) -> dict:
+def message_out(m: Message, actor: Actor | None = None) -> dict:
+    author = m.author.email if m.author_id else None
+    if actor is not None and actor.is_customer and m.author_id != actor.user_id:
+        author = None  # support answers as the brand; its people stay unnamed
     return {
         "id": m.pk,
         "body": m.body,
         "internal": m.internal,
-        "author": m.author.email if m.author_id else None,
+        "author": author,
         "channel": m.channel,
         "created_at": m.created_at,
     }
@@ -48,7 +52,8 @@ def message_out(m: Message) -> dict:
 def list_messages(request: HttpRequest, ticket_id: int):
     actor = request_actor(request)
     ticket = access.get_ticket(actor, ticket_id)
-    return [message_out(m) for m in access.visible_messages(actor, ticket).select_related("author")]
+    messages = access.visible_messages(actor, ticket).select_related("author")
+    return [message_out(m, actor) for m in messages]
 
 
 @router.post(
@@ -67,7 +72,7 @@ def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn):
         internal=payload.internal,
         channel=Channel.API,
     )
-    return Status(201, message_out(message))
+    return Status(201, message_out(message, request_actor(request)))
 
 
 def attachment_out(a: Attachment) -> dict:

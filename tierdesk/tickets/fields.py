@@ -53,6 +53,12 @@ REQUIRED_AT_CREATE = ("title", "description")
 # characters (C0, DEL, C1, the Unicode line and paragraph separators).
 ONE_LINE = ("title", "flow_version")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# The L1 agent's notes on how connectivity and credentials were ruled out.
+CHECK_FIELDS = ("check_connectivity", "check_credentials")
+# Set by support only: a customer who sends one is refused (422 naming it), never
+# silently stored or dropped. Level, status and assignee are no ticket fields at all.
+STAFF_ONLY_FIELDS = ("priority", "incident", *CHECK_FIELDS)
+STAFF_ONLY = "is set by support, not by the customer"
 MAX_LENGTH = {"title": 200, "flow_version": 40}
 MAX_TEXT = 200_000
 
@@ -211,3 +217,8 @@ def clean_ticket_fields(
         else:
             cleaned["incident"] = data["incident"]
     return cleaned, errors
+
+
+def staff_only_errors(data: Mapping[str, Any]) -> dict[str, str]:
+    """The staff-only fields a customer sent, each with the reason it is refused."""
+    return {key: STAFF_ONLY for key in STAFF_ONLY_FIELDS if key in data}

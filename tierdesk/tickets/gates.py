@@ -67,6 +67,9 @@ class HandoverDraft:
     needed_by: datetime | None = None
     check_connectivity: str = ""
     check_credentials: str = ""
+    # The checks were noted by L1 staff (an L1 agent or partner admin), not by the
+    # customer or anyone else: only then do they count.
+    checks_by_l1: bool = False
     directory: DirectoryFacts = field(default_factory=DirectoryFacts)
 
 
@@ -212,6 +215,8 @@ def _item_l1_checks(d: HandoverDraft, now: datetime) -> str | None:
     ]
     if lacking:
         return "Note how L1 ruled out " + " and ".join(lacking) + "."
+    if not d.checks_by_l1:
+        return "An L1 agent must note the L1 checks; notes by anyone else do not count."
     return None
 
 
@@ -274,7 +279,7 @@ HANDOVER_ITEMS: tuple[GateItem, ...] = (
     GateItem(
         "l1_checks",
         "L1 checks",
-        "Connectivity and credentials / login ruled out, with a note on each.",
+        "Connectivity and credentials / login ruled out by an L1 agent, with a note on each.",
         _item_l1_checks,
     ),
 )

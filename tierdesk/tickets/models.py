@@ -98,6 +98,11 @@ class Ticket(TimeStamped):
     needed_by = models.DateTimeField(null=True, blank=True)
     check_connectivity = models.TextField(blank=True, help_text="How connectivity was ruled out.")
     check_credentials = models.TextField(blank=True, help_text="How credentials were ruled out.")
+    # Who noted the L1 checks: only an L1 agent's notes satisfy the handover's l1_checks
+    # item. The services set it; it is empty when anyone else last changed the checks.
+    l1_checks_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     pasted_log = models.TextField(blank=True)
     no_logs_reason = models.TextField(blank=True)
 

@@ -225,6 +225,9 @@ class ActionIn(Strict):
     notes: Text | None = None
     passed: bool | None = None
     confirmed: bool | None = None
+    customer_message: Text | None = Field(
+        None, description="resolve, verify_fix: what the customer reads (a public message)."
+    )
 
 
 class MessageIn(Strict):

@@ -102,15 +102,33 @@ def attachment_counts(ticket: Ticket | None) -> tuple[int, int]:
     return text_logs, screenshots
 
 
-def handover_draft(ticket: Ticket, overrides: Mapping[str, Any] | None = None) -> HandoverDraft:
-    """The handover items of a saved ticket, with unsaved form values laid over them."""
+_CHECK_FIELDS = ("check_connectivity", "check_credentials")
+
+
+def handover_draft(
+    ticket: Ticket,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    typist: Actor | None = None,
+) -> HandoverDraft:
+    """The handover items of a saved ticket, with unsaved form values laid over them.
+    The L1 checks count only when an L1 agent noted them: as saved, the ticket records
+    who did (`l1_checks_by`); as typed (checks in `overrides` that differ), the `typist`
+    must be L1 staff."""
     values = {name: getattr(ticket, name) for name in _DRAFT_FIELDS}
-    values.update({k: v for k, v in (overrides or {}).items() if k in _DRAFT_FIELDS})
+    typed = {k: v for k, v in (overrides or {}).items() if k in _DRAFT_FIELDS}
+    values.update(typed)
+    retyped = any(k in typed and typed[k] != getattr(ticket, k) for k in _CHECK_FIELDS)
+    if retyped:
+        checks_by_l1 = typist is not None and typist.level == 1
+    else:
+        checks_by_l1 = ticket.l1_checks_by_id is not None
     text_logs, screenshots = attachment_counts(ticket)
     return HandoverDraft(
         partner_id=ticket.partner_id,
         text_logs=text_logs,
         screenshots=screenshots,
+        checks_by_l1=checks_by_l1,
         directory=directory_facts(
             contract_id=values["contract_id"] or "",
             workspace_id=values["workspace_id"] or "",
@@ -142,10 +160,16 @@ def reproduction_draft(ticket: Ticket) -> ReproductionDraft | None:
     )
 
 
-def handover_check(ticket: Ticket, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def handover_check(
+    ticket: Ticket,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    typist: Actor | None = None,
+) -> dict[str, Any]:
     """`{"complete", "missing", "recommendations"}` for the ticket as it stands now (with
-    unsaved form values laid over it): the live checklist and the API's handover-check."""
-    draft = handover_draft(ticket, overrides)
+    unsaved form values, typed by `typist`, laid over it): the live checklist and the
+    API's handover-check."""
+    draft = handover_draft(ticket, overrides, typist=typist)
     missing = workflow.handover_missing(draft, clock.now())
     return {
         "complete": not missing,

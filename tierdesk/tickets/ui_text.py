@@ -163,7 +163,10 @@ GATE_TEXTS = (
     gettext_noop("Latest acceptable time"),
     gettext_noop("The customer's latest acceptable time for a solution, in the future."),
     gettext_noop("L1 checks"),
-    gettext_noop("Connectivity and credentials / login ruled out, with a note on each."),
+    gettext_noop(
+        "Connectivity and credentials / login ruled out by an L1 agent, with a note on each."
+    ),
+    gettext_noop("An L1 agent must note the L1 checks; notes by anyone else do not count."),
     gettext_noop("The flow ID is missing (or say why this is not about one flow)."),
     gettext_noop("The contract ID is missing."),
     gettext_noop("The workspace ID is missing."),

@@ -153,7 +153,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         "resolve", sources=_at(1, IN_PROGRESS) + _at(2, IN_PROGRESS),
         target="resolved, same level", roles=L1 | L2, same_level=True,
         gate=gate_resolve, gate_text="resolution text and cause", event=EventKind.RESOLVED,
-        summary="Solve it at this level.",
+        summary="Solve it at this level: internal resolution notes and cause, and apart "
+        "from them the message the customer reads.",
     ),
     Transition(
         "hand_over", sources=_at(1, IN_PROGRESS), target="new@L2", roles=L1, same_level=False,
@@ -192,7 +193,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         target="resolved@L2 if passed, in_progress@L3 if failed", roles=L2, same_level=False,
         gate=gate_verify, gate_text="verification result (notes when failed)",
         event=EventKind.FIX_VERIFIED,
-        summary="L2 verifies the fix against the reproduction record.",
+        summary="L2 verifies the fix against the reproduction record; a passed fix tells "
+        "the customer in a message of its own (the verification notes stay internal).",
     ),
     Transition(
         "reopen", sources=_at_any(Status.RESOLVED),

@@ -7,7 +7,10 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tierdesk.accounts.models import Role
 from tierdesk.tickets.models import Status
+
+L1_ROLES = (Role.L1_AGENT, Role.PARTNER_ADMIN)
 
 register = template.Library()
 
@@ -30,9 +33,10 @@ def customer_status(status: str) -> dict:
 
 @register.simple_tag(takes_context=True)
 def author_label(context, message) -> str:
-    """ "You" for the customer's own messages; the name of someone of the customer's own
-    organisation (their partner's L1 agent); otherwise the brand's support team, so a
-    partner's customers never see who at the vendor answered."""
+    """ "You" for the customer's own messages; the name of the L1 agent of the
+    customer's own organisation (their partner's, or the vendor's for its direct
+    customers) who talks with them; otherwise the brand's support team, so no customer
+    learns which engineer (L2, L3) worked their ticket."""
     actor = context["actor"]
     author = message.author
     if author is None:
@@ -40,6 +44,10 @@ def author_label(context, message) -> str:
     if author.pk == actor.user_id:
         return _("You")
     membership = getattr(author, "membership", None)
-    if membership is not None and membership.organisation_id == actor.org_id:
+    if (
+        membership is not None
+        and membership.organisation_id == actor.org_id
+        and membership.role in L1_ROLES
+    ):
         return str(author)
     return _("%(brand)s Support") % {"brand": context["brand"]["name"]}

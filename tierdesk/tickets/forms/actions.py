@@ -47,20 +47,50 @@ class MessageActionForm(ActionForm):
 
 
 class AskCustomerForm(MessageActionForm):
-    pass
+    message = forms.CharField(
+        label=_("Question to the customer"),
+        help_text=_("The customer reads this in the portal and by mail."),
+        required=False,
+        widget=TALL,
+    )
 
 
 class CustomerReplyForm(MessageActionForm):
     message = forms.CharField(label=_("The customer's answer"), required=False, widget=TALL)
 
 
+def customer_message_field(initial=None) -> forms.CharField:
+    """The one text of a move the customer reads (in the portal and by mail)."""
+    return forms.CharField(
+        label=_("Message to the customer"),
+        help_text=_(
+            "The customer reads this in the portal and by mail. Nothing else of this form "
+            "reaches them."
+        ),
+        required=False,
+        initial=initial,
+        widget=TALL,
+    )
+
+
+VERIFIED_TEMPLATE = _(
+    "The fix for your problem has been verified and is now in place. Please check that "
+    "everything works as expected again; if it does not, reply to this message and we "
+    "will reopen your ticket."
+)
+
+
 class ResolveForm(ActionForm):
     resolution = forms.CharField(
-        label=_("Solution or workaround (the customer reads it)"), required=False, widget=TALL
+        label=_("Resolution notes (internal)"),
+        help_text=_("What solved it, for support's record. The customer does not see this."),
+        required=False,
+        widget=TEXTAREA,
     )
     cause = forms.ChoiceField(
         label=_("Cause"), required=False, choices=_choices(ui_text.CAUSE, blank=_("Choose…"))
     )
+    customer_message = customer_message_field()
 
 
 class BounceForm(ActionForm):
@@ -109,10 +139,23 @@ class VerifyFixForm(ActionForm):
         widget=forms.RadioSelect,
         choices=[("yes", _("Passed: resolve the ticket")), ("no", _("Failed: back to L3"))],
     )
-    notes = forms.CharField(label=_("Verification notes"), required=False, widget=TEXTAREA)
+    notes = forms.CharField(
+        label=_("Verification notes (internal)"),
+        help_text=_("For support and engineering. The customer does not see this."),
+        required=False,
+        widget=TEXTAREA,
+    )
+    customer_message = customer_message_field(initial=VERIFIED_TEMPLATE)
 
     def clean_passed(self) -> bool | None:
         return {"yes": True, "no": False}.get(self.cleaned_data.get("passed") or "")
+
+    def payload(self) -> dict[str, Any]:
+        """A failed fix tells the customer nothing: the prefilled message is not sent."""
+        payload = super().payload()
+        if payload.get("passed") is False:
+            payload.pop("customer_message", None)
+        return payload
 
 
 class CloseForm(ActionForm):

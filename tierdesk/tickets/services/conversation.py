@@ -31,6 +31,7 @@ from tierdesk.tickets.services.transitions import customer_reply_in_tx
 from tierdesk.tickets.sniff import is_image_type, is_text_type, sniff_content_type
 
 SNIFF_BYTES = 8192
+CUSTOMER_INTERNAL = "is set by support: what a customer writes is public to them"
 # Path separators and control characters (NUL, CR/LF…) never reach a stored label.
 _UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
@@ -56,8 +57,9 @@ def message_add(
     internal: bool = False,
     channel: str = Channel.WEB,
 ) -> Message:
-    """A public reply or an internal note. Customers write only public replies; a
-    customer's reply to a ticket waiting on them moves it back to in progress."""
+    """A public reply or an internal note. Customers write only public replies (an
+    internal flag from a customer is refused, 422 naming `internal`); a customer's reply
+    to a ticket waiting on them moves it back to in progress."""
     now = clock.now()
     ticket = get_ticket(actor, ticket_id, for_update=True)
     _writable(ticket)
@@ -67,7 +69,7 @@ def message_add(
         # Mail intake and direct callers too: PostgreSQL cannot store a NUL character.
         raise InvalidInput({"body": "contains a NUL character"})
     if internal and actor.is_customer:
-        raise Forbidden("Customers cannot write internal notes.")
+        raise InvalidInput({"internal": CUSTOMER_INTERNAL})
     if actor.is_customer and ticket.status == Status.WAITING_ON_CUSTOMER:
         return customer_reply_in_tx(ticket, actor=actor, message=body, now=now, channel=channel)
     message = Message.objects.create(
@@ -132,8 +134,9 @@ def attachment_add(
     message_id: int | None = None,
 ) -> Attachment:
     """Store a file privately. Its type is sniffed from the bytes; a log must be text, a
-    screenshot an image. Customers' attachments are public to them; staff attachments are
-    internal unless said otherwise."""
+    screenshot an image. Customers' attachments are public to them (an internal flag
+    from a customer is refused, 422 naming `internal`); staff attachments are internal
+    unless said otherwise."""
     now = clock.now()
     content = _read_limited(file)
     if not content:
@@ -143,6 +146,8 @@ def attachment_add(
     ticket = get_ticket(actor, ticket_id, for_update=True)
     _writable(ticket)
     if actor.is_customer:
+        if internal:
+            raise InvalidInput({"internal": CUSTOMER_INTERNAL})
         internal = False
     elif internal is None:
         internal = True

@@ -12,10 +12,16 @@ from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
 from tierdesk.core.models import next_in_sequence
+from tierdesk.directory.selectors import directory_owners
 from tierdesk.sla import services as sla
 from tierdesk.tickets import events, selectors, workflow
 from tierdesk.tickets.access import get_ticket
-from tierdesk.tickets.fields import clean_ticket_fields
+from tierdesk.tickets.fields import (
+    CHECK_FIELDS,
+    ID_FIELDS,
+    clean_ticket_fields,
+    staff_only_errors,
+)
 from tierdesk.tickets.models import Channel, EventKind, Handover, Status, Ticket
 from tierdesk.tickets.services._moves import check_version, context, move
 
@@ -24,7 +30,7 @@ FIRST_TICKET_NUMBER = 10001
 
 def _customer_for(actor: Actor, partner: Organisation, customer: Any) -> User | None:
     if actor.is_customer:
-        return actor.user
+        return actor.user  # naming anyone else was refused by _customer_refusals
     if customer in (None, ""):
         return None
     if isinstance(customer, User):
@@ -40,6 +46,73 @@ def _customer_for(actor: Actor, partner: Organisation, customer: Any) -> User | 
     return user
 
 
+def _names_self(actor: Actor, customer: Any) -> bool:
+    if isinstance(customer, User):
+        return customer.pk == actor.user_id
+    email = actor.user.email if actor.user else ""
+    return str(customer).strip().lower() == email.lower()
+
+
+def _customer_refusals(
+    actor: Actor, data: Mapping[str, Any], *, customer: Any, hand_over: bool
+) -> dict[str, str]:
+    """What a customer may not set when reporting: the staff-only fields, another
+    customer, a handover straight to L2."""
+    if not actor.is_customer:
+        return {}
+    errors = staff_only_errors(data)
+    if customer not in (None, "") and not _names_self(actor, customer):
+        errors["customer"] = "is set by support: a customer reports for themselves"
+    if hand_over:
+        errors["hand_over"] = "is for support staff: a customer's report starts at L1"
+    return errors
+
+
+def _checks_by(actor: Actor, values: Mapping[str, Any]) -> User | None:
+    """Who the L1 checks count as noted by: the actor when an L1 agent (or partner
+    admin) wrote them, nobody otherwise — the handover's `l1_checks` item only counts
+    an L1 agent's notes."""
+    if actor.level == 1 and any(str(values.get(k) or "").strip() for k in CHECK_FIELDS):
+        return actor.user
+    return None
+
+
+_WHAT = {"contract_id": "contract", "workspace_id": "workspace", "flow_id": "flow"}
+
+
+def check_directory(
+    actor: Actor, *, partner_id: int, values: Mapping[str, Any], given: Mapping[str, Any]
+) -> None:
+    """The directory is a tenancy boundary: a contract, workspace or flow the directory
+    knows must belong to the ticket's partner — and, for a customer tied to contracts, to
+    one of their contracts. IDs the directory does not know pass (the directory may lag).
+    Raises InvalidInput naming the field (`platform_url` when the IDs came from a pasted
+    URL), worded so that it never says whose the ID is."""
+    ids = {key: values[key] for key in ID_FIELDS if values.get(key)}
+    if not ids:
+        return
+    errors: dict[str, str] = {}
+    tied = actor.contract_ids if actor.is_customer else frozenset()
+    for key, (owner_id, contract_pk) in directory_owners(**ids).items():
+        what = _WHAT[key]
+        if owner_id != partner_id:
+            reason = (
+                f"a {what} of your organisation"
+                if actor.is_customer
+                else f"a {what} of this ticket's partner"
+            )
+        elif tied and contract_pk not in tied:
+            reason = "one of your contracts" if what == "contract" else "in one of your contracts"
+        else:
+            continue
+        if key not in given and given.get("platform_url"):
+            errors.setdefault("platform_url", f"names a {what} that is not {reason}")
+        else:
+            errors[key] = f"is not {reason}"
+    if errors:
+        raise InvalidInput(errors)
+
+
 @transaction.atomic
 def ticket_create(
     *,
@@ -52,24 +125,30 @@ def ticket_create(
     """Open a ticket for the actor's organisation: new@L1, or — `hand_over` — straight
     at new@L2 through the handover gate (a partner handing over from its own tool).
 
-    Raises InvalidInput naming each malformed field, Forbidden for a role that may not
-    open tickets, TransitionRefused listing the missing handover items. Writes nothing
-    unless everything passes."""
+    Raises InvalidInput naming each malformed field — and each staff-only field a
+    customer sent (priority, incident, the L1 checks, another customer, `hand_over`) and
+    each directory ID of another partner —, Forbidden for a role that may not open
+    tickets, TransitionRefused listing the missing handover items. Writes nothing unless
+    everything passes."""
     now = clock.now()
     action = "create_handed_over" if hand_over else "create"
     cleaned, errors = clean_ticket_fields(data, now=now, creating=True)
+    errors.update(_customer_refusals(actor, data, customer=customer, hand_over=hand_over))
     if errors:
         raise InvalidInput(errors)
     if actor.org_id is None:
         raise Forbidden("Only people of an organisation open tickets.")
     partner = Organisation.objects.get(pk=actor.org_id)
     ticket = Ticket(partner=partner, created_by=actor.user, **cleaned)
+    ticket.l1_checks_by = _checks_by(actor, cleaned)
     handover = None
     if hand_over:
         handover = selectors.handover_draft(ticket)
     ctx = context(actor=actor, ticket=None, now=now, handover=handover)
     transition = workflow.require(action, ctx)
-    # Only once the role may create at all: naming a customer must not be answered first.
+    # Only once the role may create at all: naming a customer or a directory ID must not
+    # be answered first.
+    check_directory(actor, partner_id=partner.pk, values=cleaned, given=data)
     ticket.customer = _customer_for(actor, partner, customer)
     ticket.number = next_in_sequence("ticket", start=FIRST_TICKET_NUMBER)
     if hand_over:
@@ -120,7 +199,10 @@ def ticket_update(
     *, actor: Actor, ticket_id: int, changes: Mapping[str, Any], version: int | None
 ) -> Ticket:
     """Change fields of a ticket. Locks it; refuses a stale `version` (409) so nothing
-    another person wrote is overwritten; records which fields changed."""
+    another person wrote is overwritten; records which fields changed. Refuses (422,
+    naming the field) a staff-only field sent by a customer and a directory ID that is
+    not the ticket's partner's. Changing the L1 checks records who noted them (only an
+    L1 agent's notes satisfy the handover's `l1_checks` item)."""
     now = clock.now()
     ticket = get_ticket(actor, ticket_id, for_update=True)
     check_version(ticket, version)
@@ -129,13 +211,17 @@ def ticket_update(
             raise WrongState("A resolved or closed ticket cannot be edited; reopen it first.")
         raise Forbidden("You may not edit this ticket at its level.")
     cleaned, errors = clean_ticket_fields(changes, now=now, creating=False)
-    if "incident" in cleaned and actor.is_customer:
-        errors["incident"] = "is set by support"
+    if actor.is_customer:
+        errors.update(staff_only_errors(changes))
     if errors:
         raise InvalidInput(errors)
     changed = {k: v for k, v in cleaned.items() if getattr(ticket, k) != v}
     if not changed:
         return ticket
+    check_directory(actor, partner_id=ticket.partner_id, values=changed, given=changes)
+    if any(k in changed for k in CHECK_FIELDS):
+        checks = {**{k: getattr(ticket, k) for k in CHECK_FIELDS}, **changed}
+        ticket.l1_checks_by = _checks_by(actor, checks)
     for key, value in changed.items():
         setattr(ticket, key, value)
     start, end = ticket.occurred_at, ticket.occurred_until

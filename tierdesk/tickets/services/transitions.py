@@ -2,6 +2,12 @@
 
 Each locks the ticket (`get_ticket(..., for_update=True)`), checks the optional `version`,
 calls `workflow.require()`, writes, and records exactly one event through `move()`.
+
+What the customer reads is kept apart from what support notes for itself: a move that
+tells the customer something takes a `customer_message` (resolve, verify fix) — or is the
+question itself (ask customer) — stored as a public message on the ticket and named in
+the move's event, which the portal and the customer's mail show. Resolution notes,
+verification notes, fix references, reasons and bounce notes stay internal.
 """
 
 from __future__ import annotations
@@ -66,6 +72,27 @@ def _message(ticket: Ticket, actor: Actor, body: str, *, internal: bool, channel
     )
 
 
+def _check_customer_message(text: Any) -> str:
+    """The customer message as given ("" for none); 422 naming `customer_message` when it
+    cannot be stored."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise InvalidInput({"customer_message": "must be text"})
+    if "\x00" in text:
+        raise InvalidInput({"customer_message": "contains a NUL character"})
+    return text if text.strip() else ""
+
+
+def _tell_customer(ticket: Ticket, actor: Actor, text: str, channel: str) -> dict[str, Any]:
+    """Post the customer message of a move as a public reply; the event data naming it
+    (the customer's mail quotes it from there). Nothing for an empty message."""
+    if not text:
+        return {}
+    message = _message(ticket, actor, text, internal=False, channel=channel)
+    return {"message_id": message.pk}
+
+
 @transaction.atomic
 def ticket_ask_customer(
     *,
@@ -113,16 +140,27 @@ def ticket_customer_reply(
 
 @transaction.atomic
 def ticket_resolve(
-    *, actor: Actor, ticket_id: int, resolution: str, cause: str, version: int | None = None
+    *,
+    actor: Actor,
+    ticket_id: int,
+    resolution: str,
+    cause: str,
+    customer_message: str = "",
+    version: int | None = None,
+    channel: str = Channel.WEB,
 ) -> Ticket:
-    """Solve it at this level, with the solution and its cause."""
+    """Solve it at this level, with the solution and its cause (internal: support's
+    record) and, apart from them, the `customer_message` the customer reads in the
+    portal and in the resolved mail (a public message; none when empty)."""
     ticket, now = _begin(actor, ticket_id, version)
+    text = _check_customer_message(customer_message)
     ctx = context(
         actor=actor, ticket=ticket, now=now, payload={"resolution": resolution, "cause": cause}
     )
     t = workflow.require("resolve", ctx)
     _mark_resolved(ticket, actor, now, resolution=resolution, cause=cause)
-    move(ticket, t, ctx, reason=resolution, data={"cause": cause})
+    told = _tell_customer(ticket, actor, text, channel)
+    move(ticket, t, ctx, reason=resolution, data={"cause": cause, **told})
     return ticket
 
 
@@ -253,13 +291,27 @@ def ticket_deliver_fix(
 
 @transaction.atomic
 def ticket_verify_fix(
-    *, actor: Actor, ticket_id: int, passed: bool, notes: str = "", version: int | None = None
+    *,
+    actor: Actor,
+    ticket_id: int,
+    passed: bool,
+    notes: str = "",
+    customer_message: str = "",
+    version: int | None = None,
+    channel: str = Channel.WEB,
 ) -> Ticket:
-    """Pass resolves the ticket (cause: platform defect, the fix as resolution); fail
-    sends it back to L3 with what still fails."""
+    """Pass resolves the ticket (cause: platform defect, the fix and the verification
+    notes as its internal resolution) and posts the `customer_message` — the only text
+    the customer reads of it — as a public message; fail sends it back to L3 with what
+    still fails, and the customer hears nothing (a customer message is refused, 422)."""
     ticket, now = _begin(actor, ticket_id, version)
+    text = _check_customer_message(customer_message)
     ctx = context(actor=actor, ticket=ticket, now=now, payload={"passed": passed, "notes": notes})
     t = workflow.require("verify_fix", ctx)
+    if text and not passed:
+        raise InvalidInput(
+            {"customer_message": "is sent only when the fix passed; a failed fix goes to L3"}
+        )
     fix = ticket.fixes.filter(verification=Verification.PENDING).order_by("-created_at").first()
     if fix:
         fix.verification = Verification.PASSED if passed else Verification.FAILED
@@ -267,6 +319,7 @@ def ticket_verify_fix(
         fix.verified_at = now
         fix.verification_notes = notes
         fix.save()
+    told: dict[str, Any] = {}
     if passed:
         reference = fix.reference if fix else ""
         _mark_resolved(
@@ -276,6 +329,7 @@ def ticket_verify_fix(
             resolution=f"Fixed by {reference}. {notes}".strip(),
             cause="platform_defect",
         )
+        told = _tell_customer(ticket, actor, text, channel)
     else:
         ticket.assignee = fix.delivered_by if fix else None
     move(
@@ -284,7 +338,7 @@ def ticket_verify_fix(
         ctx,
         reason=notes,
         event=EventKind.FIX_VERIFIED if passed else EventKind.FIX_FAILED,
-        data={"passed": passed, "fix_id": fix.pk if fix else None},
+        data={"passed": passed, "fix_id": fix.pk if fix else None, **told},
     )
     return ticket
 
@@ -323,13 +377,13 @@ ACTION_SERVICES: dict[str, tuple[Callable[..., Ticket], tuple[str, ...]]] = {
     "take": (ticket_take, ()),
     "ask_customer": (ticket_ask_customer, ("message",)),
     "customer_reply": (ticket_customer_reply, ("message",)),
-    "resolve": (ticket_resolve, ("resolution", "cause")),
+    "resolve": (ticket_resolve, ("resolution", "cause", "customer_message")),
     "hand_over": (ticket_hand_over, ()),
     "bounce": (ticket_bounce, ("items", "note")),
     "escalate": (ticket_escalate, ("override_reason",)),
     "return_to_l2": (ticket_return_to_l2, ("reason",)),
     "deliver_fix": (ticket_deliver_fix, ("reference", "release", "notes")),
-    "verify_fix": (ticket_verify_fix, ("passed", "notes")),
+    "verify_fix": (ticket_verify_fix, ("passed", "notes", "customer_message")),
     "reopen": (ticket_reopen, ("reason",)),
     "close": (ticket_close, ("confirmed",)),
 }
@@ -344,6 +398,7 @@ _DEFAULTS: dict[str, Any] = {
     "reason": "",
     "reference": "",
     "passed": None,
+    "customer_message": "",
 }
 
 

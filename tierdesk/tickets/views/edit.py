@@ -50,7 +50,7 @@ def _page(request, actor, form, ticket=None, *, status=200, refusal=None) -> Htt
     context = {
         "form": form,
         "ticket": ticket,
-        "checklist": selectors.handover_check(draft_ticket, overrides),
+        "checklist": selectors.handover_check(draft_ticket, overrides, typist=actor),
         "items": workflow.HANDOVER_ITEMS,
         "may_hand_over": _may_hand_over(actor, ticket),
         "refusal": refusal,
@@ -186,7 +186,7 @@ def checklist(request: HttpRequest, number: int | None = None) -> HttpResponse:
     form.is_valid()
     draft_ticket = ticket or Ticket(partner_id=actor.org_id)
     context = {
-        "checklist": selectors.handover_check(draft_ticket, _overrides(form)),
+        "checklist": selectors.handover_check(draft_ticket, _overrides(form), typist=actor),
         "items": workflow.HANDOVER_ITEMS,
         "may_hand_over": _may_hand_over(actor, ticket),
         "ticket": ticket,
