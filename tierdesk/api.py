@@ -13,8 +13,10 @@ from tierdesk.accounts.api import router as accounts_router
 from tierdesk.accounts.services import token_authenticate
 from tierdesk.core.errors import DomainError
 from tierdesk.directory.api import router as directory_router
+from tierdesk.kb.api import router as kb_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
+from tierdesk.triage.api import router as triage_router
 
 
 class BearerToken(HttpBearer):
@@ -92,3 +94,5 @@ api.add_router("/", accounts_router)
 api.add_router("/", tickets_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
+api.add_router("/", kb_router)
+api.add_router("/", triage_router)

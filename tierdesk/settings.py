@@ -29,6 +29,8 @@
 | `TIERDESK_TASK_BACKEND` | `django_tasks_db.DatabaseBackend` | the background task backend |
 | `TIERDESK_WEBHOOK_ALLOW_PRIVATE` | `false` | let webhooks target private and loopback addresses (link-local, multicast, reserved never) |
 | `TIERDESK_WEBHOOK_TIMEOUT` | `10` | seconds a webhook receiver has to answer one attempt |
+| `TIERDESK_PROBE_ALLOW_PRIVATE` | `false` | let L1's connectivity probe test private and loopback addresses (link-local, multicast, reserved never) |
+| `TIERDESK_PROBE_TIMEOUT` | `5` | seconds each step of the connectivity probe may take |
 | `EMAIL_HOST` | empty | SMTP server of outbound mail; empty: mail is written to files under `var/mail` (nothing leaves the machine) |
 | `EMAIL_PORT` | `25` | SMTP port (587 with `EMAIL_USE_TLS`, 465 with `EMAIL_USE_SSL`) |
 | `EMAIL_HOST_USER` / `EMAIL_HOST_PASSWORD` | empty | SMTP authentication |
@@ -120,6 +122,8 @@ INSTALLED_APPS = [
     "tierdesk.notify",
     "tierdesk.sla",
     "tierdesk.mail",
+    "tierdesk.kb",
+    "tierdesk.triage",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +259,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 TIERDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("TIERDESK_WEBHOOK_ALLOW_PRIVATE")
 TIERDESK_WEBHOOK_TIMEOUT = float(os.environ.get("TIERDESK_WEBHOOK_TIMEOUT", "10"))
+TIERDESK_PROBE_ALLOW_PRIVATE = env_bool("TIERDESK_PROBE_ALLOW_PRIVATE")
+TIERDESK_PROBE_TIMEOUT = float(os.environ.get("TIERDESK_PROBE_TIMEOUT", "5"))
 
 # Mail: Django's own setting names; without EMAIL_HOST nothing leaves the machine.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

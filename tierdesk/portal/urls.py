@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tierdesk.portal import views
+from tierdesk.portal import kb_views, views
 
 app_name = "portal"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("tickets/<int:number>/reopen/", views.ticket_reopen, name="reopen"),
     path("tickets/<int:number>/close/", views.ticket_close, name="close"),
     path("files/<int:attachment_id>/", views.attachment_file, name="file"),
+    path("help/", kb_views.kb_list, name="kb"),
+    path("help/<int:article_id>-<slug:slug>/", kb_views.kb_article, name="kb-article"),
 ]

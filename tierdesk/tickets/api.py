@@ -14,6 +14,7 @@ from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from tierdesk.core import hooks
 from tierdesk.core.api_support import (
     ERRORS,
     READ_ERRORS,
@@ -98,6 +99,7 @@ def _detail(request: HttpRequest, ticket: Ticket) -> dict:
         "handover_check": selectors.handover_check(ticket),
         "sla": sla_selectors.ticket_sla(ticket),
         "actions": workflow.allowed_actions(actor, ticket),
+        **hooks.ticket_sections(actor, ticket),
     }
 
 

@@ -131,6 +131,11 @@ class TicketDetailOut(TicketOut):
     handover_check: HandoverCheckOut
     sla: SlaOut
     actions: list[str] = Field(description="Actions this caller may take now.")
+    triage: list[dict[str, Any]] | None = Field(
+        None,
+        description="Obvious causes triage finds in the ticket's texts, logs and messages "
+        "(the `causes` of POST /triage/diagnose), when triage is installed.",
+    )
 
 
 class TicketPage(Schema):

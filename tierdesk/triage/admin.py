@@ -1,0 +1,44 @@
+"""Rules are data: vendor admins edit them here. Every save raises the rule's version;
+`Rule.clean()` refuses a pattern that is no regular expression and an example the
+patterns no longer recognise."""
+
+from django.contrib import admin
+
+from tierdesk.triage.models import Deflection, Probe, Resolution, Rule
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = ("code", "cause", "confidence", "article", "version", "enabled", "updated_at")
+    list_filter = ("cause", "enabled")
+    search_fields = ("code", "name", "patterns", "examples")
+    readonly_fields = ("version", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Deflection)
+class DeflectionAdmin(_ReadOnly):
+    list_display = ("created_at", "partner", "customer", "article", "cause")
+    list_filter = ("cause",)
+
+
+@admin.register(Probe)
+class ProbeAdmin(_ReadOnly):
+    list_display = ("created_at", "ticket", "url", "ok", "created_by")
+
+
+@admin.register(Resolution)
+class ResolutionAdmin(_ReadOnly):
+    list_display = ("created_at", "ticket", "cause", "article", "created_by")
