@@ -97,7 +97,10 @@ class Rule(models.Model):
     def clean(self) -> None:
         from tierdesk.triage.engine import compile_rule
 
-        spec = compile_rule(self)
+        try:
+            spec = compile_rule(self)
+        except re.error:
+            return  # the field's own validator names the bad line
         missed = [e for e in self.examples.splitlines() if e.strip() and not spec.matches(e)]
         if missed:
             raise ValidationError({"examples": f"Not recognised by the patterns: {missed[0]}"})
