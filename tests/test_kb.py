@@ -12,11 +12,21 @@ from tests.test_api import API, client_for
 from tierdesk.core.actor import SYSTEM
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from tierdesk.kb import access, selectors, services
+from tierdesk.kb import seed as kb_seed
 from tierdesk.kb.models import Article, Revision
 from tierdesk.kb.services import ArticleDraft
+from tierdesk.triage import seed as triage_seed
 
 PASSWORD = "correct horse battery staple"
 WORD = "zebraquartz"  # in every test article, in no seed article
+
+
+@pytest.fixture(autouse=True)
+def _seeded(db):
+    """The seed articles and rules (a data migration installs them; a transactional test
+    elsewhere in the suite may have flushed them)."""
+    kb_seed.load()
+    triage_seed.load()
 
 
 @pytest.fixture

@@ -14,16 +14,26 @@ from tests.factories import new_ticket, ticket_at
 from tests.test_api import API, client_for
 from tierdesk.core.actor import SYSTEM
 from tierdesk.core.errors import InvalidInput
+from tierdesk.kb import seed as kb_seed
 from tierdesk.kb.models import Article
 from tierdesk.kb.services import ArticleDraft, article_create
 from tierdesk.tickets import access
 from tierdesk.tickets import services as ticket_services
+from tierdesk.triage import seed as triage_seed
 from tierdesk.triage import services
 from tierdesk.triage.engine import RuleSpec, Source, diagnose
 from tierdesk.triage.models import Deflection, Resolution, Rule
 
 TOKEN_ERROR = "Google Sheets step: invalid_grant - Token has been expired or revoked."
 QUIET = {"actual_behaviour": "Nothing arrives.", "pasted_log": "", "title": "Orders missing"}
+
+
+@pytest.fixture(autouse=True)
+def _seeded(db):
+    """The seed articles and rules (a data migration installs them; a transactional test
+    elsewhere in the suite may have flushed them)."""
+    kb_seed.load()
+    triage_seed.load()
 
 
 def diagnose_api(client, body) -> object:

@@ -11,11 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from tierdesk.kb import seed as kb_seed
+from tierdesk.triage import seed as triage_seed
 from tierdesk.triage.engine import diagnose
 from tierdesk.triage.models import Cause, Rule
 from tierdesk.triage.selectors import active_rules, text_sources
 
 DATA = Path(__file__).parent / "data" / "triage_labelled.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _seeded(db):
+    """The seed articles and rules (a data migration installs them; a transactional test
+    elsewhere in the suite may have flushed them)."""
+    kb_seed.load()
+    triage_seed.load()
 
 
 def labelled() -> list[dict]:

@@ -86,19 +86,29 @@ def _certificate(der: bytes, now: datetime) -> dict[str, Any]:
     }
 
 
-def _verify_error(host: str, address: str, port: int, timeout: float) -> str:
-    """Why the system's trust store refuses the server's certificate, or ''."""
+def _describe(cert: dict[str, Any]) -> str:
+    if not cert:
+        return ""
+    return (
+        f"; subject {cert['subject']}; issuer {cert['issuer']}; "
+        f"valid until {cert['not_after'][:10]}" + (" (EXPIRED)" if cert["expired"] else "")
+    )
+
+
+def _unverified_certificate(host: str, address: str, port: int, timeout: float) -> bytes:
+    """The server's certificate read without judging it (to describe one the trust store
+    refused); b"" when even that fails."""
     context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
     try:
         with (
             socket.create_connection((address, port), timeout=timeout) as raw,
-            context.wrap_socket(raw, server_hostname=host),
+            context.wrap_socket(raw, server_hostname=host) as tls,
         ):
-            return ""
-    except ssl.SSLCertVerificationError as exc:
-        return exc.verify_message or str(exc)
-    except (OSError, ssl.SSLError) as exc:
-        return str(exc)
+            return tls.getpeercert(binary_form=True) or b""
+    except (OSError, ssl.SSLError):
+        return b""
 
 
 def run(
@@ -148,27 +158,22 @@ def run(
         raw.settimeout(timeout)
         if scheme == "https":
             started = time.monotonic()
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE  # read the certificate whatever it is
             try:
-                sock = context.wrap_socket(raw, server_hostname=host)
-                der = sock.getpeercert(binary_form=True)
+                sock = ssl.create_default_context().wrap_socket(raw, server_hostname=host)
+            except ssl.SSLCertVerificationError as exc:
+                problem = exc.verify_message or str(exc)
+                der = _unverified_certificate(host, address, port, timeout)
+                cert = _certificate(der, now) if der else {}
+                detail = f"certificate NOT TRUSTED: {problem}" + _describe(cert)
+                report.step("tls", False, detail, started, certificate=cert, verify_error=problem)
+                return report
             except (OSError, ssl.SSLError) as exc:
                 report.step("tls", False, f"handshake failed: {exc}", started)
                 return report
+            der = sock.getpeercert(binary_form=True)
             cert = _certificate(der, now) if der else {}
-            problem = _verify_error(host, address, port, timeout)
-            detail = (
-                f"{sock.version()}; subject {cert.get('subject')}; issuer {cert.get('issuer')}; "
-                f"valid until {cert.get('not_after', '?')[:10]}"
-            )
-            if problem:
-                detail += f"; NOT TRUSTED: {problem}"
-            if not report.step(
-                "tls", not problem, detail, started, certificate=cert, verify_error=problem
-            ):
-                return report
+            detail = f"{sock.version()}, certificate trusted" + _describe(cert)
+            report.step("tls", True, detail, started, certificate=cert, verify_error="")
         started = time.monotonic()
         request = (
             f"HEAD {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\n"
