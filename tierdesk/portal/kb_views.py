@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tierdesk.kb import access as kb_access
@@ -16,6 +15,7 @@ from tierdesk.kb.render import render_article
 from tierdesk.portal.views import Portal, _page, customer_view
 from tierdesk.triage import selectors as triage_selectors
 from tierdesk.triage import services as triage_services
+from tierdesk.triage.models import DEFLECTED_NOTICE
 
 MAX_LIST = 100
 
@@ -26,7 +26,7 @@ def kb_list(request: HttpRequest, portal: Portal) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     articles = kb_selectors.article_list(portal.actor, query=query, published_only=True)
     return _page(
-        request, portal, "portal/kb_list.html", {"articles": articles[:MAX_LIST], "query": query}
+        request, portal, "kb/portal_list.html", {"articles": articles[:MAX_LIST], "query": query}
     )
 
 
@@ -39,7 +39,7 @@ def kb_article(request: HttpRequest, portal: Portal, article_id: int, slug: str)
     return _page(
         request,
         portal,
-        "portal/kb_article.html",
+        "kb/portal_article.html",
         {"article": article, "html": render_article(article)},
     )
 
@@ -74,7 +74,7 @@ def report_suggestions(request: HttpRequest, portal: Portal) -> HttpResponse:
             )
     return render(
         request,
-        "portal/_suggestions.html",
+        "triage/portal_suggestions.html",
         {"suggestions": list(shown.values())[:MAX_SUGGESTIONS], "typed": bool(text)},
     )
 
@@ -90,5 +90,5 @@ def report_deflect(request: HttpRequest, portal: Portal) -> HttpResponse:
     triage_services.deflection_record(
         actor=portal.actor, article_id=article_id, text=_typed(request)
     )
-    messages.success(request, _("Glad it is solved. No report was sent."))
+    messages.success(request, DEFLECTED_NOTICE)
     return redirect("portal:tickets")

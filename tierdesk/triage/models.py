@@ -106,6 +106,9 @@ class Rule(models.Model):
             raise ValidationError({"examples": f"Not recognised by the patterns: {missed[0]}"})
 
 
+DEFLECTED_NOTICE = _("Glad it is solved. No report was sent.")
+
+
 class Deflection(models.Model):
     """A report the customer did not send because an article solved it."""
 
