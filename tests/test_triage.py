@@ -257,3 +257,33 @@ def test_portal_suggests_articles_and_records_a_deflection(world):
     assert client.post("/portal/new/solved/", {"article": internal.pk}).status_code == 404
     assert client.post("/portal/new/solved/", {"article": "x"}).status_code == 404
     assert Deflection.objects.count() == 1
+
+
+def test_customers_get_portal_links_to_the_articles(world):
+    ticket = new_ticket(world, actual_behaviour=TOKEN_ERROR)
+    customer = client_for(world, "acme_customer").get(f"{API}/tickets/{ticket.pk}").json()
+    urls = {f["article"]["url"] for f in customer["triage"] if f["article"]}
+    assert urls and all(url.startswith("/portal/help/") for url in urls)
+    found = diagnose_api(client_for(world, "acme_customer"), {"text": TOKEN_ERROR}).json()
+    assert found["causes"][0]["article"]["url"].startswith("/portal/help/")
+
+
+def test_triage_actions_on_another_partners_ticket_are_not_found(world, settings):
+    settings.TIERDESK_PROBE_ALLOW_PRIVATE = True
+    ticket = ticket_at(world, "in_progress@L1")
+    public = Article.objects.get(slug="invalid-credentials-401-403")
+    client = Client()
+    client.force_login(world.user("globex_l1"))
+    # when another partner's agent tries every triage action on the ticket
+    for action, data in (
+        ("probe", {"url": "http://127.0.0.1:9/"}),
+        ("send-article", {"article": public.pk}),
+        ("resolve", {"cause": "dns", "resolution": "x"}),
+    ):
+        response = client.post(f"/triage/tickets/{ticket.number}/{action}/", data)
+        # then each answers 404, like a missing ticket, and nothing changes
+        assert response.status_code == 404, action
+    ticket.refresh_from_db()
+    assert ticket.status == "in_progress"
+    assert not Resolution.objects.exists()
+    assert access.visible_messages(SYSTEM, ticket).count() == 0

@@ -69,8 +69,13 @@ def ticket_sources(actor: Actor, ticket: Ticket) -> list[Source]:
 PROBE_NOTE_MARK = "Connectivity probe:"
 
 
-def findings_out(actor: Actor, findings: list[Finding], *, portal: bool = False) -> list[dict]:
-    """Findings as data, each article only if this actor may read it (published)."""
+def findings_out(
+    actor: Actor, findings: list[Finding], *, portal: bool | None = None
+) -> list[dict]:
+    """Findings as data, each article only if this actor may read it (published), linked
+    to the portal for customers and to the console for everyone else."""
+    if portal is None:
+        portal = actor.is_customer
     ids = {f.article_id for f in findings if f.article_id}
     articles = (
         {
@@ -106,7 +111,7 @@ def findings_out(actor: Actor, findings: list[Finding], *, portal: bool = False)
 
 
 def diagnose_text(
-    actor: Actor, *, text: str = "", log: str = "", portal: bool = False
+    actor: Actor, *, text: str = "", log: str = "", portal: bool | None = None
 ) -> list[dict]:
     return findings_out(actor, diagnose(text_sources(text, log), active_rules()), portal=portal)
 
@@ -124,12 +129,15 @@ def ticket_probes(ticket: Ticket, limit: int = 5) -> list[Probe]:
     return list(Probe.objects.filter(ticket=ticket).select_related("created_by")[:limit])
 
 
-def l1_check_suggestions(actor: Actor, ticket: Ticket) -> dict[str, str]:
+def l1_check_suggestions(
+    actor: Actor, ticket: Ticket, findings: list[dict] | None = None
+) -> dict[str, str]:
     """What L1 can write into the handover's checks from what triage ruled out: the last
     successful probe and the causes the texts show no sign of."""
     from tierdesk.triage.models import L1_CHECK
 
-    findings = ticket_findings(actor, ticket)
+    if findings is None:
+        findings = ticket_findings(actor, ticket)
     found = {f["cause"] for f in findings}
     suggestions: dict[str, str] = {}
     probe = next((p for p in ticket_probes(ticket) if p.ok), None)

@@ -41,7 +41,8 @@ def triage_l1_checks(context) -> dict:
     actor = request_actor(request) if request is not None else None
     if actor is None or ticket is None or actor.is_customer:
         return {"suggestions": {}, "findings": []}
+    findings = selectors.ticket_findings(actor, ticket)
     return {
-        "suggestions": selectors.l1_check_suggestions(actor, ticket),
-        "findings": selectors.ticket_findings(actor, ticket),
+        "suggestions": selectors.l1_check_suggestions(actor, ticket, findings),
+        "findings": findings,
     }
