@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from tierdesk.core.admin import ReadOnlyAdmin
 from tierdesk.kb.models import Article, Category, Revision
 
 
@@ -21,16 +22,10 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ReadOnlyAdmin):
     """Read here; write in the console (/kb/), where every change writes a revision."""
 
     list_display = ("title", "audience", "partner", "status", "category", "updated_at")
     list_filter = ("audience", "status", "category")
     search_fields = ("title", "summary", "body")
     inlines = [RevisionInline]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_add_permission(self, request) -> bool:
-        return False

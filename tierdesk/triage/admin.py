@@ -4,6 +4,7 @@ patterns no longer recognise."""
 
 from django.contrib import admin
 
+from tierdesk.core.admin import ReadOnlyAdmin
 from tierdesk.triage.models import Deflection, Probe, Resolution, Rule
 
 
@@ -20,25 +21,17 @@ class RuleAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Deflection)
-class DeflectionAdmin(_ReadOnly):
+class DeflectionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "partner", "customer", "article", "cause")
     list_filter = ("cause",)
 
 
 @admin.register(Probe)
-class ProbeAdmin(_ReadOnly):
+class ProbeAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "ticket", "url", "ok", "created_by")
 
 
 @admin.register(Resolution)
-class ResolutionAdmin(_ReadOnly):
+class ResolutionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "ticket", "cause", "article", "created_by")
