@@ -13,14 +13,14 @@ from django.test import Client
 from tests.factories import new_ticket, ticket_at
 from tests.test_api import API, client_for
 from tierdesk.core.actor import SYSTEM
-from tierdesk.core.errors import InvalidInput
+from tierdesk.core.errors import Forbidden, InvalidInput
 from tierdesk.kb import seed as kb_seed
 from tierdesk.kb.models import Article
 from tierdesk.kb.services import ArticleDraft, article_create
 from tierdesk.tickets import access
 from tierdesk.tickets import services as ticket_services
 from tierdesk.triage import seed as triage_seed
-from tierdesk.triage import services
+from tierdesk.triage import selectors, services
 from tierdesk.triage.engine import RuleSpec, Source, diagnose
 from tierdesk.triage.models import Deflection, Resolution, Rule
 
@@ -287,3 +287,17 @@ def test_triage_actions_on_another_partners_ticket_are_not_found(world, settings
     assert ticket.status == "in_progress"
     assert not Resolution.objects.exists()
     assert access.visible_messages(SYSTEM, ticket).count() == 0
+
+
+def test_deflections_are_counted_per_cause_for_the_partner_and_the_vendor(world):
+    article = Article.objects.get(slug="oauth-token-expired-or-revoked")
+    for who in ("acme_customer", "acme_customer", "globex_customer"):
+        services.deflection_record(actor=world.actor(who), article_id=article.pk, text=TOKEN_ERROR)
+    # then each partner counts its own, the vendor all, customers none
+    assert selectors.deflection_counts(world.actor("acme_admin")) == {"token_expired": 2}
+    assert selectors.deflection_counts(world.actor("globex_l1")) == {"token_expired": 1}
+    assert selectors.deflection_counts(world.actor("lead")) == {"token_expired": 3}
+    assert selectors.deflection_counts(world.actor("acme_customer")) == {}
+    # and staff may not record a deflection
+    with pytest.raises(Forbidden):
+        services.deflection_record(actor=world.actor("acme_l1"), article_id=article.pk)

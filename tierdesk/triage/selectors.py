@@ -11,12 +11,12 @@ from __future__ import annotations
 from django.db.models import Count, Max
 
 from tierdesk.core.actor import Actor
-from tierdesk.kb.access import visible_articles
+from tierdesk.kb.access import is_vendor_staff, visible_articles
 from tierdesk.kb.models import ArticleStatus
 from tierdesk.tickets import access as ticket_access
 from tierdesk.tickets.models import Ticket
 from tierdesk.triage.engine import Finding, RuleSpec, Source, compile_rule, diagnose
-from tierdesk.triage.models import Cause, Probe, Rule
+from tierdesk.triage.models import Cause, Deflection, Probe, Rule
 
 ATTACHMENT_BYTES = 256 * 1024
 MAX_ATTACHMENTS = 5
@@ -158,3 +158,16 @@ def l1_check_suggestions(
             "report, logs or messages."
         )
     return suggestions
+
+
+def deflection_counts(actor: Actor, *, since=None) -> dict[str, int]:
+    """Reports deflected by an article, per cause ("" for none found), for the reports:
+    vendor staff count every partner's, partner staff their own partner's, others none."""
+    rows = Deflection.objects.all()
+    if not is_vendor_staff(actor):
+        if not actor.is_partner_staff or actor.org_id is None:
+            return {}
+        rows = rows.filter(partner_id=actor.org_id)
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    return dict(rows.values_list("cause").annotate(n=Count("pk")).values_list("cause", "n"))
