@@ -250,3 +250,18 @@ def test_seed_articles_cover_every_cause_and_are_public():
     for article in public:
         for heading in ("## Symptoms", "## How to confirm", "## How to fix"):
             assert heading in article.body, (article.slug, heading)
+
+
+def test_the_ticket_core_imports_neither_kb_nor_triage():
+    # given every module of tierdesk/tickets (the core learns nothing of the apps above it)
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "tierdesk" / "tickets"
+    offenders = [
+        str(path)
+        for path in root.rglob("*.py")
+        if "tierdesk.kb" in path.read_text(encoding="utf-8")
+        or "tierdesk.triage" in path.read_text(encoding="utf-8")
+    ]
+    # then none names them (the ticket page loads triage's template tag instead)
+    assert offenders == []
