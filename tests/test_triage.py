@@ -301,3 +301,21 @@ def test_deflections_are_counted_per_cause_for_the_partner_and_the_vendor(world)
     # and staff may not record a deflection
     with pytest.raises(Forbidden):
         services.deflection_record(actor=world.actor("acme_l1"), article_id=article.pk)
+
+
+def test_the_l1_form_shows_causes_as_the_agent_types(world):
+    client = Client()
+    client.force_login(world.user("acme_l1"))
+    # given the new-ticket form, which carries the live box
+    assert 'id="triage-live"' in client.get("/tickets/new/").content.decode()
+    # when the agent has typed a description and pasted a log
+    part = client.post(
+        "/triage/live/",
+        {"description": "ERP sync down", "pasted_log": "start\nconnect ECONNREFUSED 10.0.0.7:443"},
+    ).content.decode()
+    # then the cause shows with its evidence line and article
+    assert 'data-cause="connectivity"' in part and "log, line 2" in part
+    assert "Connection refused or timed out" in part
+    # and customers have no such endpoint
+    client.force_login(world.user("acme_customer"))
+    assert client.post("/triage/live/", {"description": "x"}).status_code == 404

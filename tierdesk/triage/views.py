@@ -7,14 +7,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tierdesk.core.errors import DomainError, InvalidInput
 from tierdesk.tickets.views.common import actor_or_403, refuse, ticket_or_404
-from tierdesk.triage import services
+from tierdesk.triage import selectors, services
+
+LIVE_FIELDS = ("title", "description", "actual_behaviour")
 
 
 def _back(number: int) -> HttpResponse:
@@ -96,3 +98,16 @@ def resolve(request: HttpRequest, number: int) -> HttpResponse:
     else:
         messages.success(request, _("Resolved at L1 with the cause recorded."))
     return _back(number)
+
+
+@login_required
+@require_POST
+def live(request: HttpRequest) -> HttpResponse:
+    """The L1 form's aside (htmx): the obvious causes in what the agent has typed so far."""
+    actor = actor_or_403(request)
+    if actor.is_customer:
+        raise Http404("Not found.")
+    text = "\n".join(request.POST.get(f, "")[:20_000] for f in LIVE_FIELDS)
+    log = request.POST.get("pasted_log", "")[:200_000]
+    findings = selectors.diagnose_text(actor, text=text, log=log) if (text + log).strip() else []
+    return render(request, "triage/_live.html", {"findings": findings, "typed": bool(text.strip())})
