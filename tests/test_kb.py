@@ -265,3 +265,36 @@ def test_the_ticket_core_imports_neither_kb_nor_triage():
     ]
     # then none names them (the ticket page loads triage's template tag instead)
     assert offenders == []
+
+
+def test_api_round_trip_write_update_and_stale_version(world):
+    client = client_for(world, "l2")
+    body = {
+        "title": "SFTP host key changed",
+        "body": "Accept the new key.",
+        "category": "connections",
+    }
+    # when an L2 agent writes an article through the API
+    created = client.post(f"{API}/kb/articles", json.dumps(body), content_type="application/json")
+    assert created.status_code == 201
+    article = created.json()
+    assert article["status"] == "draft" and article["category"]["slug"] == "connections"
+    assert article["url"] == f"/kb/{article['id']}-sftp-host-key-changed/"
+    # and publishes it with the version it read
+    changed = client.put(
+        f"{API}/kb/articles/{article['id']}",
+        json.dumps({**body, "status": "published", "version": article["version"]}),
+        content_type="application/json",
+    )
+    assert changed.status_code == 200 and changed.json()["version"] == 2
+    # then a second change with the old version is a conflict, and the article stays
+    stale = client.put(
+        f"{API}/kb/articles/{article['id']}",
+        json.dumps({**body, "title": "Other", "version": 1}),
+        content_type="application/json",
+    )
+    assert stale.status_code == 409
+    assert client.get(f"{API}/kb/articles/{article['id']}").json()["title"] == body["title"]
+    # and customers see it now that it is published
+    customer = client_for(world, "acme_customer")
+    assert customer.get(f"{API}/kb/articles/{article['id']}").status_code == 200
