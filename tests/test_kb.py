@@ -298,3 +298,16 @@ def test_api_round_trip_write_update_and_stale_version(world):
     # and customers see it now that it is published
     customer = client_for(world, "acme_customer")
     assert customer.get(f"{API}/kb/articles/{article['id']}").status_code == 200
+
+
+def test_list_query_count_does_not_grow_with_articles(world, django_assert_max_num_queries):
+    client = client_for(world, "acme_l1")
+    client.get(f"{API}/kb/articles")  # warm up
+    with django_assert_max_num_queries(6) as few:
+        client.get(f"{API}/kb/articles")
+    for n in range(15):
+        services.article_create(
+            actor=SYSTEM, draft=ArticleDraft(title=f"Extra {n}", body="b", status="published")
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get(f"{API}/kb/articles").json()["items"]) >= 15
