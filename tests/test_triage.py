@@ -219,18 +219,29 @@ def test_rules_refuse_a_bad_pattern_and_an_example_they_miss():
     assert "examples" in refused.value.message_dict
 
 
-@pytest.mark.django_db
-def test_rule_admin_raises_the_version(admin_client):
+def test_rule_admin_raises_the_version_and_keeps_the_old_one(world):
+    admin_client = Client()
+    admin_client.force_login(world.user("admin"))
     rule = Rule.objects.get(code="dns-not-resolved")
     data = {
         "code": rule.code, "name": rule.name, "cause": rule.cause, "patterns": rule.patterns,
         "excludes": rule.excludes, "confidence": "0.9", "article": rule.article_id or "",
         "examples": rule.examples, "enabled": "on",
+        # the (read-only) inline of earlier versions
+        "versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0",
+        "versions-MIN_NUM_FORMS": "0", "versions-MAX_NUM_FORMS": "1000",
     }  # fmt: skip
     response = admin_client.post(f"/admin/triage/rule/{rule.pk}/change/", data)
     assert response.status_code == 302
     rule.refresh_from_db()
     assert (rule.version, rule.confidence) == (2, 0.9)
+    # and the rule as it was is kept, naming who replaced it
+    (old,) = rule.versions.all()
+    assert (old.version, old.confidence, old.patterns) == (1, 0.95, rule.patterns)
+    assert old.replaced_by == world.user("admin")
+    # and only vendor admins may change rules
+    with pytest.raises(Forbidden):
+        services.rule_save(actor=world.actor("l2"), rule=rule)
 
 
 def test_portal_suggests_articles_and_records_a_deflection(world):

@@ -1,11 +1,19 @@
-"""Rules are data: vendor admins edit them here. Every save raises the rule's version;
-`Rule.clean()` refuses a pattern that is no regular expression and an example the
-patterns no longer recognise."""
+"""Rules are data: vendor admins edit them here. Every save keeps the rule as it was (a
+RuleVersion) and raises its version; `Rule.clean()` refuses a pattern that is no regular
+expression and an example the patterns no longer recognise."""
 
 from django.contrib import admin
 
-from tierdesk.core.admin import ReadOnlyAdmin
-from tierdesk.triage.models import Deflection, Probe, Resolution, Rule
+from tierdesk.core.actor import actor_for
+from tierdesk.core.admin import ReadOnlyAdmin, ReadOnlyInline
+from tierdesk.triage.models import Deflection, Probe, Resolution, Rule, RuleVersion
+from tierdesk.triage.services import rule_save
+
+
+class RuleVersionInline(ReadOnlyInline):
+    model = RuleVersion
+    fields = ("version", "cause", "confidence", "enabled", "patterns", "replaced_by", "replaced_at")
+    readonly_fields = fields
 
 
 @admin.register(Rule)
@@ -14,11 +22,10 @@ class RuleAdmin(admin.ModelAdmin):
     list_filter = ("cause", "enabled")
     search_fields = ("code", "name", "patterns", "examples")
     readonly_fields = ("version", "updated_at")
+    inlines = [RuleVersionInline]
 
     def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+        rule_save(actor=actor_for(request.user), rule=obj)
 
 
 @admin.register(Deflection)

@@ -166,3 +166,31 @@ class Resolution(models.Model):
 
     def __str__(self) -> str:
         return f"resolved at L1: {self.cause}"
+
+
+class RuleVersion(models.Model):
+    """A rule as it was before a change (the admin keeps one per save): what matched
+    when, for reading old findings and undoing a change by hand."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    cause = models.CharField(max_length=20, choices=Cause.choices)
+    patterns = models.TextField()
+    excludes = models.TextField(blank=True)
+    confidence = models.FloatField()
+    article_id = models.IntegerField(null=True, blank=True)
+    examples = models.TextField(blank=True)
+    enabled = models.BooleanField()
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    replaced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "version"], name="triage_rule_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule.code} v{self.version}"

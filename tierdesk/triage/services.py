@@ -6,6 +6,7 @@
 - `article_send`: an article goes to the customer as a public reply.
 - `ticket_resolve_with_cause`: resolve at L1 with a triage cause (the ticket keeps the
   matching resolution cause).
+- `rule_save`: a vendor admin's new or changed rule (the admin calls it).
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.models import Ticket
 from tierdesk.triage import probe as probing
 from tierdesk.triage import selectors
-from tierdesk.triage.models import RESOLUTION_CAUSE, Cause, Deflection, Probe, Resolution
+from tierdesk.triage.models import (
+    RESOLUTION_CAUSE,
+    Cause,
+    Deflection,
+    Probe,
+    Resolution,
+    Rule,
+    RuleVersion,
+)
 
 DEFLECTION_TEXT = 2000
 
@@ -147,3 +156,30 @@ def ticket_resolve_with_cause(
         created_at=clock.now(),
     )
     return ticket
+
+
+@transaction.atomic
+def rule_save(*, actor: Actor, rule: Rule) -> Rule:
+    """Save a new rule, or a changed one keeping the rule as it was (a RuleVersion naming
+    who replaced it) and raising its version. Forbidden unless a vendor admin (or the
+    system). The caller has run `rule.full_clean()` (the admin form does)."""
+    if not (actor.is_system or (actor.is_vendor and actor.role == "admin")):
+        raise Forbidden("Only vendor admins change triage rules.")
+    if rule.pk is not None:
+        before = Rule.objects.select_for_update().get(pk=rule.pk)
+        RuleVersion.objects.create(
+            rule=before,
+            version=before.version,
+            cause=before.cause,
+            patterns=before.patterns,
+            excludes=before.excludes,
+            confidence=before.confidence,
+            article_id=before.article_id,
+            examples=before.examples,
+            enabled=before.enabled,
+            replaced_by=actor.user,
+            replaced_at=clock.now(),
+        )
+        rule.version = before.version + 1
+    rule.save()
+    return rule
