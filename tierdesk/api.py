@@ -22,11 +22,13 @@ from tierdesk.core.api_support import COMPONENTS, header
 from tierdesk.core.errors import DomainError
 from tierdesk.core.security import client_address
 from tierdesk.directory.api import router as directory_router
+from tierdesk.kb.api import router as kb_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
 from tierdesk.tickets.api_conversation import router as conversation_router
 from tierdesk.tickets.api_history import router as history_router
+from tierdesk.triage.api import router as triage_router
 
 
 class BearerToken(HttpBearer):
@@ -52,6 +54,12 @@ TAGS = [
     },
     {"name": "directory", "description": "Contracts, workspaces and flows."},
     {"name": "webhooks", "description": "Signed event deliveries to your systems."},
+    {"name": "kb", "description": "Knowledge-base articles, as the caller may read them."},
+    {
+        "name": "triage",
+        "description": "Obvious causes (connectivity, DNS, TLS, credentials, expired tokens, "
+        "rate limits, quotas) recognised in a text or log, with the article that solves them.",
+    },
 ]
 
 
@@ -159,6 +167,8 @@ api.add_router("/", conversation_router)
 api.add_router("/", history_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
+api.add_router("/", kb_router)
+api.add_router("/", triage_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

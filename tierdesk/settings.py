@@ -49,6 +49,8 @@
 | `TIERDESK_RETENTION_TASK_DAYS` | `14` | finished background task results older than this are deleted; `0` keeps them |
 | `TIERDESK_RETENTION_BATCH` | `1000` | rows one pruning transaction deletes (the hourly job repeats up to 20 times) |
 | `TIERDESK_IDEMPOTENCY_HOURS` | `24` | how long the API remembers an `Idempotency-Key` and its answer |
+| `TIERDESK_PROBE_ALLOW_PRIVATE` | `false` | let L1's connectivity probe test private and loopback addresses (link-local, multicast, reserved never) |
+| `TIERDESK_PROBE_TIMEOUT` | `5` | seconds each step of the connectivity probe may take |
 | `EMAIL_HOST` | empty | SMTP server of outbound mail; empty: mail is written to files under `var/mail` (nothing leaves the machine) |
 | `EMAIL_PORT` | `25` | SMTP port (587 with `EMAIL_USE_TLS`, 465 with `EMAIL_USE_SSL`) |
 | `EMAIL_HOST_USER` / `EMAIL_HOST_PASSWORD` | empty | SMTP authentication |
@@ -151,6 +153,8 @@ INSTALLED_APPS = [
     "tierdesk.notify",
     "tierdesk.sla",
     "tierdesk.mail",
+    "tierdesk.kb",
+    "tierdesk.triage",
 ]
 
 MIDDLEWARE = [
@@ -360,6 +364,8 @@ TIERDESK_RETENTION_TASK_DAYS = int(os.environ.get("TIERDESK_RETENTION_TASK_DAYS"
 TIERDESK_RETENTION_BATCH = int(os.environ.get("TIERDESK_RETENTION_BATCH", "1000"))
 TIERDESK_WEBHOOK_TIMEOUT = float(os.environ.get("TIERDESK_WEBHOOK_TIMEOUT", "10"))
 TIERDESK_IDEMPOTENCY_HOURS = int(os.environ.get("TIERDESK_IDEMPOTENCY_HOURS", "24"))
+TIERDESK_PROBE_ALLOW_PRIVATE = env_bool("TIERDESK_PROBE_ALLOW_PRIVATE")
+TIERDESK_PROBE_TIMEOUT = float(os.environ.get("TIERDESK_PROBE_TIMEOUT", "5"))
 
 # Mail: Django's own setting names; without EMAIL_HOST nothing leaves the machine.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -9,6 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("portal/", include("tierdesk.portal.urls")),
+    path("kb/", include("tierdesk.kb.urls")),
+    path("triage/", include("tierdesk.triage.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),

@@ -22,6 +22,7 @@ from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from tierdesk.core.actor import Actor
+from tierdesk.core import hooks
 from tierdesk.core.api_support import (
     ETAG,
     IF_MATCH,
@@ -125,6 +126,7 @@ def _detail(request: HttpRequest, ticket: Ticket) -> dict:
         "sla": NO_SLA if actor.is_customer else sla_selectors.ticket_sla(ticket),
         "actions": workflow.allowed_actions(actor, ticket),
         "resolution": resolution_out(actor, ticket),
+        **hooks.ticket_sections(actor, ticket),
     }
 
 

@@ -201,6 +201,11 @@ class TicketDetailOut(TicketOut):
         description="Staff only: the solution and its cause once resolved; null otherwise "
         "and for customers."
     )
+    triage: list[dict[str, Any]] | None = Field(
+        None,
+        description="Obvious causes triage finds in the ticket's texts, logs and messages "
+        "(the `causes` of POST /triage/diagnose), when triage is installed.",
+    )
 
 
 class TicketPage(Schema):

@@ -72,6 +72,19 @@
       input.dataset.wired = "1";
       input.addEventListener("input", function () { fillFromUrl(input); });
     });
+    // Triage's suggestions for the L1 checks: fill an empty field at once, any on click.
+    root.querySelectorAll("[data-fill-target]").forEach(function (button) {
+      var target = document.getElementById(button.getAttribute("data-fill-target"));
+      if (!target || button.dataset.wired) { return; }
+      button.dataset.wired = "1";
+      if (button.hasAttribute("data-prefill") && !target.value.trim()) {
+        target.value = button.getAttribute("data-fill");
+      }
+      button.addEventListener("click", function () {
+        target.value = button.getAttribute("data-fill");
+        target.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+    });
     root.querySelectorAll(".dropzone").forEach(function (zone) {
       if (zone.dataset.wired) { return; }
       zone.dataset.wired = "1";

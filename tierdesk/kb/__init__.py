@@ -1,0 +1,1 @@
+"""The knowledge base: articles in Markdown with categories, audiences, revisions and search."""

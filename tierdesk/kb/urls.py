@@ -1,0 +1,13 @@
+"""The knowledge base in the agent console, mounted under /kb/."""
+
+from django.urls import path
+
+from tierdesk.kb import views
+
+urlpatterns = [
+    path("", views.article_list, name="kb"),
+    path("new/", views.article_new, name="kb-new"),
+    path("<int:article_id>-<slug:slug>/", views.article_detail, name="kb-article"),
+    path("<int:article_id>/", views.article_detail, name="kb-article-short"),
+    path("<int:article_id>/edit/", views.article_edit, name="kb-edit"),
+]

@@ -1,0 +1,82 @@
+"""POST /api/v1/triage/diagnose: the obvious causes in a text and log, or in a ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.decorators import decorate_view
+from pydantic import ConfigDict
+
+from tierdesk.core.api_support import Text, accepts, errors, request_actor
+from tierdesk.core.errors import InvalidInput
+from tierdesk.tickets.access import get_ticket
+from tierdesk.triage import selectors
+from tierdesk.triage.models import Cause
+
+router = Router(tags=["triage"])
+JSON = accepts("application/json")
+MAX_TEXT = 1_000_000
+
+
+class DiagnoseIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text | None = Field(None, max_length=MAX_TEXT, description="The problem as described.")
+    log: Text | None = Field(
+        None, max_length=MAX_TEXT, description="Log lines (bunyan JSON or plain)."
+    )
+    ticket_id: int | None = Field(
+        None, description="Diagnose this ticket's texts, logs and messages instead."
+    )
+
+
+class EvidenceOut(Schema):
+    text: str = Field(description="The matching line (a JSON log line's message).")
+    source: str = Field(
+        description="text, log, description, pasted_log, attachment:<name>, message:<id>…"
+    )
+    line: int | None = Field(None, description="Line number in a log or attachment.")
+
+
+class ArticleRefOut(Schema):
+    id: int
+    title: str
+    url: str
+
+
+class FindingOut(Schema):
+    cause: Cause
+    confidence: float
+    evidence: EvidenceOut
+    article: ArticleRefOut | None
+    rule: str = Field(description="The code of the rule that matched.")
+    problem: dict[str, Any] | None = Field(
+        None, description="A known problem matching this text (reserved)."
+    )
+
+
+class DiagnoseOut(Schema):
+    causes: list[FindingOut]
+
+
+@router.post(
+    "/triage/diagnose",
+    response={200: DiagnoseOut, **errors(400, 401, 403, 404, 413, 415, 422)},
+    summary="The obvious causes (connectivity, DNS, TLS, credentials, tokens, limits) in a text",
+    operation_id="triage_diagnose",
+)
+@decorate_view(JSON)
+def triage_diagnose(request: HttpRequest, payload: DiagnoseIn):
+    actor = request_actor(request)
+    if payload.ticket_id is not None:
+        if payload.text is not None or payload.log is not None:
+            raise InvalidInput({"ticket_id": "give either ticket_id or text and log, not both"})
+        ticket = get_ticket(actor, payload.ticket_id)
+        return {"causes": selectors.ticket_findings(actor, ticket)}
+    if not (payload.text or "").strip() and not (payload.log or "").strip():
+        raise InvalidInput({"text": "give text, log or ticket_id"})
+    return {
+        "causes": selectors.diagnose_text(actor, text=payload.text or "", log=payload.log or "")
+    }
