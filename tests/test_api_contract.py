@@ -85,6 +85,8 @@ def _is_enum(document: dict[str, Any], schema: dict[str, Any]) -> bool:
         return True
     if schema.get("type") == "array":
         return _is_enum(document, schema.get("items", {}))
+    if len(schema.get("allOf", [])) == 1:  # pydantic's way of giving a $ref a default
+        return _is_enum(document, schema["allOf"][0])
     options = [s for s in schema.get("anyOf", schema.get("oneOf", [])) if s.get("type") != "null"]
     return bool(options) and all(_is_enum(document, s) for s in options)
 

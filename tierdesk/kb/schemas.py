@@ -7,8 +7,15 @@ from datetime import datetime
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from tierdesk.core.api_support import Text
-from tierdesk.kb.models import ArticleStatus, Audience
+from tierdesk.core.api_support import Text, api_enum
+from tierdesk.kb import models
+
+ArticleStatus = api_enum("ArticleStatus", models.ArticleStatus, doc="draft or published.")
+Audience = api_enum(
+    "ArticleAudience",
+    models.Audience,
+    doc="public: customers and partners; internal: staff only; partner: one partner's people.",
+)
 
 
 class Strict(Schema):
@@ -26,9 +33,9 @@ class ArticleOut(Schema):
     title: str
     summary: str
     category: CategoryOut | None
-    audience: Audience
+    audience: Audience  # type: ignore[valid-type]
     partner_id: int | None
-    status: ArticleStatus
+    status: ArticleStatus  # type: ignore[valid-type]
     url: str = Field(description="The article's stable page (id and slug).")
     version: int
     updated_at: datetime
@@ -44,15 +51,46 @@ class ArticlePage(Schema):
 
 
 class ArticleIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Expired OAuth connection: invalid_grant",
+                    "summary": "Reconnect the credential when its refresh token expired.",
+                    "body": "## Symptoms\n`invalid_grant` in the step log…",
+                    "audience": "public",
+                    "status": "published",
+                    "category": "credentials",
+                }
+            ]
+        },
+    )
+
     title: Text = Field(..., max_length=200)
     body: Text
     summary: Text = ""
-    audience: Audience = Audience.PUBLIC
-    status: ArticleStatus = ArticleStatus.DRAFT
+    audience: Audience = Audience.PUBLIC  # type: ignore[valid-type, attr-defined]
+    status: ArticleStatus = ArticleStatus.DRAFT  # type: ignore[valid-type, attr-defined]
     category: Text | None = Field(None, description="A category's slug.")
     partner_id: int | None = None
 
 
 class ArticlePut(ArticleIn):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Expired OAuth connection: invalid_grant",
+                    "body": "## Symptoms\n`invalid_grant` in the step log…",
+                    "status": "published",
+                    "version": 3,
+                    "note": "Added the steps for Salesforce.",
+                }
+            ]
+        },
+    )
+
     version: int | None = None
     note: Text = ""

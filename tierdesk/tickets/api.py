@@ -21,8 +21,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
-from tierdesk.core.actor import Actor
 from tierdesk.core import hooks
+from tierdesk.core.actor import Actor
 from tierdesk.core.api_support import (
     ETAG,
     IF_MATCH,

@@ -21,7 +21,18 @@ MAX_TEXT = 1_000_000
 
 
 class DiagnoseIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Since this morning the flow fails at the Salesforce step.",
+                    "log": '{"level":50,"msg":"invalid_grant: expired access/refresh token"}',
+                },
+                {"ticket_id": 4711},
+            ]
+        },
+    )
 
     text: Text | None = Field(None, max_length=MAX_TEXT, description="The problem as described.")
     log: Text | None = Field(
