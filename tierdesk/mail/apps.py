@@ -5,3 +5,10 @@ class MailConfig(AppConfig):
     name = "tierdesk.mail"
     label = "mail"
     verbose_name = "Mail"
+
+    def ready(self) -> None:
+        # Mail rows are written with the change that causes them; the worker sends them.
+        from tierdesk.mail import notifications
+        from tierdesk.tickets import bus
+
+        bus.subscribe(notifications.on_ticket_event, order=bus.ORDER_MAIL)

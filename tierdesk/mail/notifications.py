@@ -1,7 +1,8 @@
-"""Which ticket events mail whom. `on_ticket_event()` is called by `tickets.events.record()`
-for every audit row, inside the move's transaction: the mail rows commit or roll back
-with the move. The SLA's at-risk and breached events are read from `sla` by
-`sla_mails()` (a periodic job), since the sweep writes them in bulk SQL.
+"""Which ticket events mail whom. `on_ticket_event()` listens to every audit row published
+on `tickets.bus` (registered in `MailConfig.ready()`, after the webhook outbox), inside the
+move's transaction: the mail rows commit or roll back with the move. The SLA's at-risk and
+breached events are read from `sla` by `sla_mails()` (a periodic job), since the sweep
+writes them in bulk SQL.
 
 | event | customer gets | agents get |
 |---|---|---|

@@ -23,8 +23,7 @@ from tierdesk.core.api_support import (
     request_actor,
 )
 from tierdesk.core.errors import InvalidInput
-from tierdesk.sla import selectors as sla_selectors
-from tierdesk.tickets import access, selectors, services, workflow
+from tierdesk.tickets import access, paging, sections, selectors, services, workflow
 from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.models import Attachment, Channel, Message, Ticket, TicketEvent
 from tierdesk.tickets.schemas import (
@@ -96,8 +95,8 @@ def _detail(request: HttpRequest, ticket: Ticket) -> dict:
     return {
         **ticket_out(ticket),
         "handover_check": selectors.handover_check(ticket),
-        "sla": sla_selectors.ticket_sla(ticket),
         "actions": workflow.allowed_actions(actor, ticket),
+        **sections.api_values(actor, ticket),
     }
 
 
@@ -179,7 +178,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     if filters.at_risk is not None:
         tickets = tickets.filter(sla_at_risk=filters.at_risk)
     if filters.order == "deadline":
-        rows, next_cursor = sla_selectors.deadline_page(
+        rows, next_cursor = paging.deadline_page(
             tickets.select_related("partner", "customer", "assignee"),
             cursor=filters.cursor,
             limit=filters.limit,

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 
 from tierdesk.core.api_support import Instant, Text
 from tierdesk.core.errors import InvalidInput
-from tierdesk.sla.schemas import SlaOut
+from tierdesk.tickets import sections
 from tierdesk.tickets.services import ACTION_SERVICES
 
 
@@ -129,8 +129,11 @@ class TicketOut(Schema):
 
 class TicketDetailOut(TicketOut):
     handover_check: HandoverCheckOut
-    sla: SlaOut
     actions: list[str] = Field(description="Actions this caller may take now.")
+
+
+# Plus one key per block an outer app contributes (`sla`…): `tickets.sections`.
+TicketDetailOut = sections.with_api_sections(TicketDetailOut)  # type: ignore[misc]
 
 
 class TicketPage(Schema):

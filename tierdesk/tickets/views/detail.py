@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import NotFound
-from tierdesk.tickets import access, selectors, workflow
+from tierdesk.tickets import access, sections, selectors, workflow
 from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.forms import MessageForm, ReproductionForm, UploadForm, action_form
 from tierdesk.tickets.models import Attachment, Ticket
@@ -76,19 +75,11 @@ def ticket_context(
         "reproduction_form": reproduction_form,
         "can_edit": may_edit(actor, ticket),
         "can_write": ticket.status != "closed",
-        "sla": _clocks(ticket) if not actor.is_customer else None,
+        # Blocks outer apps add (the SLA clocks, …): `tickets.sections`.
+        **sections.page_values(actor, ticket),
         **page,
     }
     return context
-
-
-def _clocks(ticket: Ticket) -> dict[str, Any] | None:
-    """The ticket's SLA clocks, when the SLA app is installed (the page works without)."""
-    if not apps.is_installed("tierdesk.sla"):
-        return None
-    from tierdesk.sla.selectors import ticket_sla
-
-    return ticket_sla(ticket)
 
 
 def _reproduction_initial(ticket: Ticket, page: dict[str, Any]) -> dict[str, Any]:
