@@ -15,6 +15,7 @@ from tierdesk.core.errors import DomainError
 from tierdesk.directory.api import router as directory_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
+from tierdesk.tickets.assign_api import router as assign_router
 
 
 class BearerToken(HttpBearer):
@@ -89,6 +90,7 @@ def _not_found(request: HttpRequest, exc: Http404):
 
 
 api.add_router("/", accounts_router)
+api.add_router("/", assign_router)  # before /actions/{action}: assignment is not a move
 api.add_router("/", tickets_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)

@@ -40,6 +40,7 @@ urlpatterns = [
         ticket_views.ticket_action,
         name="ticket-action",
     ),
+    path("tickets/<int:number>/assign/", ticket_views.ticket_assign, name="ticket-assign"),
     path("tickets/<int:number>/messages/", ticket_views.message_post, name="ticket-message"),
     path(
         "tickets/<int:number>/attachments/", ticket_views.attachment_upload, name="ticket-upload"

@@ -14,6 +14,7 @@ writes them in bulk SQL.
 | bounced | — | the handing-over agent: bounced back to you |
 | escalated | — | L3 engineers: new in your queue |
 | returned to L2, fix delivered, fix failed, reopened | — | the new assignee: assigned to you |
+| assigned (by a lead, a partner admin, or automatically) | — | the new assignee: assigned to you |
 | resolved, fix verified | resolved, with the reopen period | — |
 | reopened, closed | reopened / closed (unless they did it) | — |
 | SLA at risk / breached | — | the assignee, else the level's queue |
@@ -255,6 +256,10 @@ def _plan(event: TicketEvent, ticket: Ticket) -> list[tuple[str, User, dict]]:
     elif kind in (EventKind.REOPENED, EventKind.CLOSED):
         which = MailKind.REOPENED if kind == EventKind.REOPENED else MailKind.CLOSED
         plan.append((which, customer, {}))
+    elif kind == EventKind.ASSIGNED:
+        by = event.actor.full_name or event.actor.email if event.actor_id else ""
+        why = f"assigned by {by}" if by else "assigned automatically"
+        plan.append((MailKind.ASSIGNED, assignee, {"why": why, "note": event.reason}))
     if kind in (
         EventKind.RETURNED_TO_L2,
         EventKind.FIX_DELIVERED,
