@@ -12,6 +12,7 @@
 | `TIERDESK_STORAGE_DIR` | `var/attachments` | private attachment storage (never served by URL) |
 | `TIERDESK_MAX_UPLOAD_BYTES` | `26214400` (25 MiB) | largest attachment accepted |
 | `TIERDESK_REOPEN_DAYS` | `14` | how long a resolved ticket may be reopened |
+| `TIERDESK_BELL_POLL_SECONDS` | `20` | how often a console page asks for the notification bell's count |
 | `TIERDESK_TICKET_TAG` | `TD` | prefix of human ticket numbers (`TD-10042`) |
 | `TIERDESK_PLATFORM_URL` | `https://app.elastic.io` | base of links back to the platform |
 | `TIERDESK_SLA_AT_RISK_SHARE` | `0.75` | a clock is at risk once this share of its budget is used… |
@@ -121,6 +122,7 @@ INSTALLED_APPS = [
     "tierdesk.sla",
     "tierdesk.mail",
     "tierdesk.rota",
+    "tierdesk.notifications",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +243,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Product knobs
 TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
 TIERDESK_REOPEN_DAYS = int(os.environ.get("TIERDESK_REOPEN_DAYS", "14"))
+TIERDESK_BELL_POLL_SECONDS = max(1, int(os.environ.get("TIERDESK_BELL_POLL_SECONDS", "20")))
 TIERDESK_TICKET_TAG = os.environ.get("TIERDESK_TICKET_TAG", "TD")
 TIERDESK_PLATFORM_URL = os.environ.get("TIERDESK_PLATFORM_URL", "https://app.elastic.io").rstrip(
     "/"

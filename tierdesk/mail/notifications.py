@@ -174,7 +174,23 @@ AGENT_TEXT = {
     MailKind.CUSTOMER_REPLIED: ("Customer replied", "the customer replied on ticket {ref}."),
     MailKind.AT_RISK: ("SLA at risk", "the {clock} deadline of ticket {ref} is at risk: {due}."),
     MailKind.BREACHED: ("SLA breached", "the {clock} deadline of ticket {ref} passed: {due}."),
+    MailKind.MENTIONED: ("You were mentioned", "{text}."),
+    MailKind.NOTICE: ("News on your ticket", "{text}."),
 }
+
+# Filters every agent mail passes (the notifications app's "by mail" preferences): each
+# is called with (user, mail kind, ticket event or None) and says whether the mail goes.
+_recipient_filters: list = []
+
+
+def add_recipient_filter(keep) -> None:
+    """Register `keep(user, mail_kind, event) -> bool` (at start-up, in `ready()`)."""
+    if keep not in _recipient_filters:
+        _recipient_filters.append(keep)
+
+
+def _wanted(user: User, kind: str, event: TicketEvent | None) -> bool:
+    return all(keep(user, kind, event) for keep in _recipient_filters)
 
 
 def agent_draft(kind: str, user: User, ticket: Ticket, *, quote: str = "", **words) -> Draft:
@@ -292,6 +308,8 @@ def on_ticket_event(event: TicketEvent) -> int:
         ):
             draft = _customer_draft(kind, user, ticket, event)
         else:
+            if not _wanted(user, kind, event):
+                continue
             quote = words.pop("note", "")
             if words.pop("quote", False):
                 found = _message_body(event)
@@ -334,6 +352,8 @@ def sla_mails(*, limit: int = 500) -> int:
                 [event.assignee] if event.assignee_id else queue_people(ticket, event.level or 1)
             )
             for user in filter(_active, people):
+                if not _wanted(user, kind, None):
+                    continue
                 due = _local(event.due_at, user) if event.due_at else "no deadline"
                 draft = agent_draft(
                     kind, user, ticket, clock=event.get_clock_kind_display(), due=due

@@ -69,6 +69,5 @@ def rules(actor: Actor) -> list[RuleRow]:
         for r in QueueRule.objects.filter(level__in={lvl for lvl, _ in places})
     }
     return [
-        RuleRow(level, org, existing.get((level, org.pk if org else None)))
-        for level, org in places
+        RuleRow(level, org, existing.get((level, org.pk if org else None))) for level, org in places
     ]

@@ -5,11 +5,13 @@ An app contributes in its `AppConfig.ready()`:
 
     sections.contribute_api("sla", schema=SlaOut, resolve=lambda actor, ticket: …)
     sections.contribute_page("sla", resolve=lambda actor, ticket: …)
+    sections.contribute_page("follow", resolve=…, template="notifications/_ticket_block.html")
 
 `resolve(actor, ticket)` reads through the app's own selectors; the ticket was already
 fetched through `access`, so a section never decides who sees the ticket, only what it
 adds. An API section is a required key of `TicketDetailOut` typed by its schema; a page
-section is a template variable of the ticket page (`None` hides it).
+section is a template variable of the ticket page (`None` hides it) and, with a
+`template`, a block of the page's side column rendered with `block` set to its value.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Section:
     resolve: Resolve
     schema: Any = None
     order: int = 100
+    template: str = ""
 
 
 _api: dict[str, Section] = {}
@@ -39,9 +42,9 @@ def contribute_api(name: str, *, schema: Any, resolve: Resolve, order: int = 100
     _api[name] = Section(name=name, resolve=resolve, schema=schema, order=order)
 
 
-def contribute_page(name: str, *, resolve: Resolve, order: int = 100) -> None:
-    """A template variable of the console's ticket page."""
-    _page[name] = Section(name=name, resolve=resolve, order=order)
+def contribute_page(name: str, *, resolve: Resolve, order: int = 100, template: str = "") -> None:
+    """A template variable of the console's ticket page; with `template`, also a block."""
+    _page[name] = Section(name=name, resolve=resolve, order=order, template=template)
 
 
 def _ordered(registry: dict[str, Section]) -> list[Section]:
@@ -53,7 +56,15 @@ def api_values(actor: Any, ticket: Any) -> dict[str, Any]:
 
 
 def page_values(actor: Any, ticket: Any) -> dict[str, Any]:
-    return {s.name: s.resolve(actor, ticket) for s in _ordered(_page)}
+    """The page's variables, and `page_blocks`: [{"template", "value"}] for each section
+    with a template whose value is not None."""
+    values = {s.name: s.resolve(actor, ticket) for s in _ordered(_page)}
+    blocks = [
+        {"template": s.template, "value": values[s.name]}
+        for s in _ordered(_page)
+        if s.template and values[s.name] is not None
+    ]
+    return {**values, "page_blocks": blocks}
 
 
 def with_api_sections(base: type) -> type:

@@ -8,43 +8,107 @@ import tierdesk.core.clock
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Availability',
+            name="Availability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=tierdesk.core.clock.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=tierdesk.core.clock.now, editable=False)),
-                ('available', models.BooleanField(default=False)),
-                ('out_of_office', models.BooleanField(default=False)),
-                ('last_assigned_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='availability', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=tierdesk.core.clock.now, editable=False
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=tierdesk.core.clock.now, editable=False),
+                ),
+                ("available", models.BooleanField(default=False)),
+                ("out_of_office", models.BooleanField(default=False)),
+                ("last_assigned_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="availability",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='QueueRule',
+            name="QueueRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=tierdesk.core.clock.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=tierdesk.core.clock.now, editable=False)),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'L1'), (2, 'L2'), (3, 'L3')])),
-                ('auto_assign', models.BooleanField(default=False)),
-                ('cap', models.PositiveSmallIntegerField(default=10)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=tierdesk.core.clock.now, editable=False
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=tierdesk.core.clock.now, editable=False),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(choices=[(1, "L1"), (2, "L2"), (3, "L3")]),
+                ),
+                ("auto_assign", models.BooleanField(default=False)),
+                ("cap", models.PositiveSmallIntegerField(default=10)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('level', 'organisation'), name='rota_rule_per_partner_level'), models.UniqueConstraint(condition=models.Q(('organisation__isnull', True)), fields=('level',), name='rota_rule_per_level'), models.CheckConstraint(condition=models.Q(models.Q(('level', 1), ('organisation__isnull', False)), models.Q(('level__in', (2, 3)), ('organisation__isnull', True)), _connector='OR'), name='rota_rule_l1_per_partner'), models.CheckConstraint(condition=models.Q(('cap__gte', 1)), name='rota_cap_at_least_one')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("level", "organisation"), name="rota_rule_per_partner_level"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("organisation__isnull", True)),
+                        fields=("level",),
+                        name="rota_rule_per_level",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("level", 1), ("organisation__isnull", False)),
+                            models.Q(("level__in", (2, 3)), ("organisation__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="rota_rule_l1_per_partner",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("cap__gte", 1)), name="rota_cap_at_least_one"
+                    ),
+                ],
             },
         ),
     ]
