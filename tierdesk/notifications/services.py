@@ -120,7 +120,7 @@ def sla_notifications(*, limit: int = SLA_BATCH) -> int:
         return 0
     from tierdesk.sla.models import SlaEvent
 
-    cursor, _ = Cursor.objects.select_for_update().get_or_create(name="sla_events")
+    cursor = Cursor.objects.select_for_update().get_or_create(name="sla_events")[0]
     events = list(
         SlaEvent.objects.filter(pk__gt=cursor.position, assignee__isnull=False)
         .select_related("ticket", "assignee__membership")
