@@ -11,6 +11,7 @@ urlpatterns = [
     path("portal/", include("tierdesk.portal.urls")),
     path("rota/", include("tierdesk.rota.urls")),
     path("notifications/", include("tierdesk.notifications.urls")),
+    path("presence/", include("tierdesk.presence.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),

@@ -80,3 +80,21 @@ def test_a_mention_reaches_the_bell_of_the_person_mentioned_live(people: People,
     expect(l2b.get_by_role("heading", level=1)).to_contain_text(ticket.title)
     expect(l2b.locator("#bell .count")).to_have_text("0")
     assert Ticket.objects.get(pk=ticket.pk).messages.filter(internal=True).count() == 1
+
+
+def test_two_agents_on_one_ticket_see_each_other(people: People, site, settings):
+    settings.TIERDESK_PRESENCE_BEAT_SECONDS = 1
+    world = people.world
+    ticket = ticket_at(world, "in_progress@L2")
+    url = f"{site}/tickets/{ticket.number}/"
+    # given L2 and the lead on the same ticket page, each in their own session
+    l2 = people("l2", start=f"/tickets/{ticket.number}/")
+    l2.goto(url)
+    lead = people("lead", start=f"/tickets/{ticket.number}/")
+    lead.goto(url)
+    # then each sees the other, viewing
+    expect(l2.locator('#presence [data-person="lead@example.test"]')).to_contain_text("viewing")
+    expect(lead.locator('#presence [data-person="l2@example.test"]')).to_contain_text("viewing")
+    # when the lead starts writing a note, L2 sees that (without a reload)
+    lead.get_by_role("textbox", name="Message (required)").fill("Drafting an answer…")
+    expect(l2.locator('#presence [data-person="lead@example.test"]')).to_contain_text("writing")

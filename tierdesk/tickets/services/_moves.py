@@ -34,10 +34,12 @@ def context(
 def check_version(ticket: Ticket, version: int | None) -> None:
     """A write that names a version must name the current one: nothing is overwritten."""
     if version is not None and version != ticket.version:
-        raise StaleVersion(
+        stale = StaleVersion(
             f"The ticket changed since you loaded it (your version {version}, "
             f"current {ticket.version}). Reload and try again."
         )
+        stale.seen, stale.current = version, ticket.version  # the page says what changed
+        raise stale
 
 
 def move(
