@@ -87,7 +87,9 @@ def test_a_stale_refusal_lists_what_changed_meanwhile(world, client):
     seen = ticket.version
     # when, meanwhile, L2 asks the customer and the lead's colleague edits the report
     services.ticket_ask_customer(actor=world.actor("l2"), ticket_id=ticket.pk, message="When?")
-    services.ticket_update(actor=world.actor("lead"), ticket_id=ticket.pk, changes={"title": "New"}, version=None)
+    services.ticket_update(
+        actor=world.actor("lead"), ticket_id=ticket.pk, changes={"title": "New"}, version=None
+    )
     services.message_add(actor=world.actor("l2"), ticket_id=ticket.pk, body="note", internal=True)
     ticket.refresh_from_db()
     # then the changes since the lead's version are those two, in order
