@@ -136,3 +136,23 @@ def test_the_sla_block_is_a_contributed_section_of_the_ticket_detail():
     assert TicketDetailOut.model_fields["sla"].is_required()
     assert "sla" in [s.name for s in sections._ordered(sections._api)]
     assert "sla" in [s.name for s in sections._ordered(sections._page)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_listener_of_some_kinds_hears_only_those(world):
+    # given a listener of handovers only
+    heard = []
+
+    def on_handover(event):
+        heard.append(event.kind)
+
+    bus.subscribe(on_handover, kinds={EventKind.HANDED_OVER}, order=1000)
+    try:
+        # when a ticket is created, taken and handed over
+        ticket = new_ticket(world)
+        services.ticket_take(actor=world.actor("acme_l1"), ticket_id=ticket.pk)
+        services.ticket_hand_over(actor=world.actor("acme_l1"), ticket_id=ticket.pk)
+    finally:
+        bus.unsubscribe(on_handover)
+    # then it heard the handover alone
+    assert heard == [EventKind.HANDED_OVER]

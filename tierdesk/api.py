@@ -16,6 +16,7 @@ from tierdesk.directory.api import router as directory_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.assign_api import router as assign_router
+from tierdesk.timelog.api import router as time_router
 
 
 class BearerToken(HttpBearer):
@@ -94,3 +95,4 @@ api.add_router("/", assign_router)  # before /actions/{action}: assignment is no
 api.add_router("/", tickets_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
+api.add_router("/", time_router)

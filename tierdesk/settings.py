@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "tierdesk.rota",
     "tierdesk.notifications",
     "tierdesk.presence",
+    "tierdesk.timelog",
 ]
 
 MIDDLEWARE = [

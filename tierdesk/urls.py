@@ -12,6 +12,7 @@ urlpatterns = [
     path("rota/", include("tierdesk.rota.urls")),
     path("notifications/", include("tierdesk.notifications.urls")),
     path("presence/", include("tierdesk.presence.urls")),
+    path("time/", include("tierdesk.timelog.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),
@@ -45,9 +46,7 @@ urlpatterns = [
     ),
     path("tickets/<int:number>/assign/", ticket_views.ticket_assign, name="ticket-assign"),
     path("tickets/<int:number>/messages/", ticket_views.message_post, name="ticket-message"),
-    path(
-        "tickets/<int:number>/attachments/", ticket_views.attachment_upload, name="ticket-upload"
-    ),
+    path("tickets/<int:number>/attachments/", ticket_views.attachment_upload, name="ticket-upload"),
     path(
         "tickets/<int:number>/reproduction/",
         ticket_views.reproduction_post,

@@ -7,9 +7,13 @@ class RotaConfig(AppConfig):
     verbose_name = "Rota and auto-assignment"
 
     def ready(self) -> None:
-        # Auto-assignment runs after the change that put a ticket in a queue committed, in
-        # a transaction of its own that locks the queue's rule (see services.auto_assign).
+        # In the change's transaction it only checks the queue's rule; the assignment runs
+        # after the commit, in a transaction of its own that locks the rule (auto_assign).
         from tierdesk.rota import services
         from tierdesk.tickets import bus
 
-        bus.subscribe(services.on_ticket_event, phase=bus.AFTER_COMMIT, order=bus.ORDER_ROTA)
+        bus.subscribe(
+            services.on_ticket_event,
+            order=bus.ORDER_ROTA,
+            kinds=services.ARRIVALS,
+        )

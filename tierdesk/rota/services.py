@@ -193,9 +193,25 @@ def auto_assign(*, ticket_id: int) -> User | None:
 
 
 def on_ticket_event(event: TicketEvent) -> None:
-    """After commit: a ticket that arrived in a queue unassigned goes to the rota."""
-    if event.kind not in ARRIVALS or event.to_status not in OPEN_STATUSES:
+    """In the change's transaction: when a ticket arrived unassigned in a queue that
+    assigns automatically, hand it to the rota once the change has committed (in a
+    transaction of its own, so the change never waits on the queue's lock)."""
+    if event.to_status not in OPEN_STATUSES:
         return
     if event.kind == EventKind.UNASSIGNED and event.reason != OUT_OF_OFFICE:
         return  # a person handing a ticket back, or a lead unassigning, chose the queue
-    auto_assign(ticket_id=event.ticket_id)
+    ticket = event.ticket
+    if ticket.assignee_id is not None:
+        return
+    rule = rule_for(ticket.level, ticket.partner_id)
+    if rule is None or not rule.auto_assign:
+        return
+    ticket_id = event.ticket_id
+    transaction.on_commit(lambda: _auto_assign_logged(ticket_id))
+
+
+def _auto_assign_logged(ticket_id: int) -> None:
+    try:
+        auto_assign(ticket_id=ticket_id)
+    except Exception:  # the ticket stays in its queue; a person can still assign it
+        log.exception("round robin failed for ticket %s", ticket_id)

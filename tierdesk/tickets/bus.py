@@ -49,7 +49,7 @@ ORDER_CLOCKS = 10
 ORDER_OUTBOX = 20
 ORDER_MAIL = 30
 ORDER_NOTIFICATIONS = 40
-ORDER_ROTA = 50
+ORDER_ROTA = 50  # in the transaction it only looks; it assigns after commit
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class Listener:
     topic: type
     phase: Phase
     order: int
+    kinds: frozenset[str] | None = None
 
     @property
     def name(self) -> str:
@@ -106,16 +107,21 @@ def subscribe(
     to: type | None = None,
     phase: Phase = IN_TRANSACTION,
     order: int = 100,
+    kinds: frozenset[str] | set[str] | None = None,
 ) -> Handler:
     """Call `handler(published)` for everything of type `to` (default: every `TicketEvent`
-    row) in `phase`. Subscribing the same handler to the same topic twice is a no-op (so
-    a `ready()` run twice registers once). Returns the handler."""
+    row) in `phase`; with `kinds`, only for published things whose `kind` is one of them
+    (nothing is scheduled for the others). Subscribing the same handler to the same topic
+    twice is a no-op (so a `ready()` run twice registers once). Returns the handler."""
     if phase not in (IN_TRANSACTION, AFTER_COMMIT):
         raise ValueError(f"Unknown phase {phase!r}")
     topic = _topic(to)
     if any(x.handler is handler and x.topic is topic for x in _listeners):
         return handler
-    _listeners.append(Listener(handler=handler, topic=topic, phase=phase, order=order))
+    wanted = frozenset(kinds) if kinds is not None else None
+    _listeners.append(
+        Listener(handler=handler, topic=topic, phase=phase, order=order, kinds=wanted)
+    )
     _listeners.sort(key=lambda x: (x.order, x.name))
     return handler
 
@@ -143,6 +149,8 @@ def publish(published: Any) -> None:
     """Run the in-transaction listeners of `type(published)` now, in order, and schedule
     the after-commit ones. Call it inside the change's transaction."""
     for listener in listeners(type(published)):
+        if listener.kinds is not None and getattr(published, "kind", None) not in listener.kinds:
+            continue
         if listener.phase == IN_TRANSACTION:
             listener.handler(published)
         else:

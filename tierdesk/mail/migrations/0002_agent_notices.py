@@ -4,20 +4,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mail', '0001_initial'),
+        ("mail", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='mailoptout',
-            name='kind',
-            field=models.CharField(blank=True, choices=[('received', 'Ticket received'), ('reply', 'Reply from support'), ('question', 'Question from support'), ('resolved', 'Ticket resolved'), ('reopened', 'Ticket reopened'), ('closed', 'Ticket closed'), ('refused', 'Mail not accepted (unknown sender)'), ('attachment_refused', 'Attachment not accepted'), ('new_in_queue', 'New ticket in your queue'), ('assigned', 'Assigned to you'), ('bounced', 'Handover bounced back to you'), ('customer_replied', 'The customer replied'), ('at_risk', 'SLA at risk'), ('breached', 'SLA breached'), ('mentioned', 'You were mentioned'), ('notice', 'News on your ticket')], max_length=24),
+            model_name="mailoptout",
+            name="kind",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("received", "Ticket received"),
+                    ("reply", "Reply from support"),
+                    ("question", "Question from support"),
+                    ("resolved", "Ticket resolved"),
+                    ("reopened", "Ticket reopened"),
+                    ("closed", "Ticket closed"),
+                    ("refused", "Mail not accepted (unknown sender)"),
+                    ("attachment_refused", "Attachment not accepted"),
+                    ("new_in_queue", "New ticket in your queue"),
+                    ("assigned", "Assigned to you"),
+                    ("bounced", "Handover bounced back to you"),
+                    ("customer_replied", "The customer replied"),
+                    ("at_risk", "SLA at risk"),
+                    ("breached", "SLA breached"),
+                    ("mentioned", "You were mentioned"),
+                    ("notice", "News on your ticket"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='outboundmail',
-            name='kind',
-            field=models.CharField(choices=[('received', 'Ticket received'), ('reply', 'Reply from support'), ('question', 'Question from support'), ('resolved', 'Ticket resolved'), ('reopened', 'Ticket reopened'), ('closed', 'Ticket closed'), ('refused', 'Mail not accepted (unknown sender)'), ('attachment_refused', 'Attachment not accepted'), ('new_in_queue', 'New ticket in your queue'), ('assigned', 'Assigned to you'), ('bounced', 'Handover bounced back to you'), ('customer_replied', 'The customer replied'), ('at_risk', 'SLA at risk'), ('breached', 'SLA breached'), ('mentioned', 'You were mentioned'), ('notice', 'News on your ticket')], max_length=24),
+            model_name="outboundmail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("received", "Ticket received"),
+                    ("reply", "Reply from support"),
+                    ("question", "Question from support"),
+                    ("resolved", "Ticket resolved"),
+                    ("reopened", "Ticket reopened"),
+                    ("closed", "Ticket closed"),
+                    ("refused", "Mail not accepted (unknown sender)"),
+                    ("attachment_refused", "Attachment not accepted"),
+                    ("new_in_queue", "New ticket in your queue"),
+                    ("assigned", "Assigned to you"),
+                    ("bounced", "Handover bounced back to you"),
+                    ("customer_replied", "The customer replied"),
+                    ("at_risk", "SLA at risk"),
+                    ("breached", "SLA breached"),
+                    ("mentioned", "You were mentioned"),
+                    ("notice", "News on your ticket"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

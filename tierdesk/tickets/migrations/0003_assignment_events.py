@@ -4,15 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0002_sla_fields'),
+        ("tickets", "0002_sla_fields"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('taken', 'Taken'), ('asked_customer', 'Asked the customer'), ('customer_replied', 'Customer replied'), ('handed_over', 'Handed over to L2'), ('bounced', 'Bounced back to L1'), ('escalated', 'Escalated to L3'), ('escalation_overridden', 'Escalated by lead override'), ('returned_to_l2', 'Returned to L2'), ('fix_delivered', 'Fix delivered'), ('fix_verified', 'Fix verified'), ('fix_failed', 'Fix failed verification'), ('resolved', 'Resolved'), ('reopened', 'Reopened'), ('closed', 'Closed'), ('message_added', 'Message added'), ('note_added', 'Internal note added'), ('attachment_added', 'Attachment added'), ('reproduction_recorded', 'Reproduction recorded'), ('assigned', 'Assigned'), ('unassigned', 'Unassigned')], max_length=30),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("updated", "Updated"),
+                    ("taken", "Taken"),
+                    ("asked_customer", "Asked the customer"),
+                    ("customer_replied", "Customer replied"),
+                    ("handed_over", "Handed over to L2"),
+                    ("bounced", "Bounced back to L1"),
+                    ("escalated", "Escalated to L3"),
+                    ("escalation_overridden", "Escalated by lead override"),
+                    ("returned_to_l2", "Returned to L2"),
+                    ("fix_delivered", "Fix delivered"),
+                    ("fix_verified", "Fix verified"),
+                    ("fix_failed", "Fix failed verification"),
+                    ("resolved", "Resolved"),
+                    ("reopened", "Reopened"),
+                    ("closed", "Closed"),
+                    ("message_added", "Message added"),
+                    ("note_added", "Internal note added"),
+                    ("attachment_added", "Attachment added"),
+                    ("reproduction_recorded", "Reproduction recorded"),
+                    ("assigned", "Assigned"),
+                    ("unassigned", "Unassigned"),
+                ],
+                max_length=30,
+            ),
         ),
     ]
