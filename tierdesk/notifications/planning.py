@@ -36,6 +36,16 @@ from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 K = NotificationKind
 STAFF_ROLES = frozenset(Role.values) - {Role.CUSTOMER}
 EXCERPT = 160
+# The events the partner's L1 agent hears of (the only ones that look them up).
+PARTNER_AGENT_HEARS = frozenset(
+    {
+        EventKind.CUSTOMER_REPLIED,
+        EventKind.MESSAGE_ADDED,
+        EventKind.REOPENED,
+        EventKind.RESOLVED,
+        EventKind.FIX_VERIFIED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,8 @@ def texts(event: TicketEvent, by: str) -> dict[str, str]:
 def plan(event: TicketEvent) -> list[tuple[User, str]]:
     """(person, kind) for one event, before access and preferences."""
     ticket, kind, data = event.ticket, event.kind, event.data or {}
-    assignee, l1 = ticket.assignee, partner_agent(ticket)
+    assignee = ticket.assignee
+    l1 = partner_agent(ticket) if kind in PARTNER_AGENT_HEARS else None
     wanted: list[tuple[User | None, str]] = []
     if kind == EventKind.ASSIGNED or kind == EventKind.RETURNED_TO_L2:
         wanted.append((assignee, K.ASSIGNED))
