@@ -329,3 +329,16 @@ def test_the_ticket_page_offers_follow_and_mentionable_people(world, client):
     # the portal shows no such block to the customer
     client.force_login(world.user("acme_customer"))
     assert 'id="following"' not in client.get(f"/tickets/{ticket.number}/").content.decode()
+
+
+def test_a_notification_speaks_its_recipients_language(world):
+    # given L2B reads German
+    user = world.user("l2b")
+    user.language = "de"
+    user.save()
+    ticket = ticket_at(world, "in_progress@L2")
+    # when L2 mentions them
+    note(world, "l2", ticket, "@l2b bitte ansehen")
+    # then the notification is written in German
+    [row] = got(world, "l2b")
+    assert row.text == f"L2 hat Sie in {ticket.reference} erwähnt"

@@ -30,6 +30,7 @@ from tierdesk.accounts.models import Role, User
 from tierdesk.core.actor import SYSTEM
 from tierdesk.notifications import mentions
 from tierdesk.notifications.models import Follow, NotificationKind
+from tierdesk.tickets import ui_text
 from tierdesk.tickets.access import visible_messages
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -91,7 +92,7 @@ def texts(event: TicketEvent, by: str) -> dict[str, str]:
             _("%(by)s assigned %(ref)s to you") % {"by": by, "ref": ref}
             if event.kind == EventKind.ASSIGNED
             else _("%(ref)s is yours again (%(what)s)")
-            % {"ref": ref, "what": EventKind(event.kind).label.lower()}
+            % {"ref": ref, "what": ui_text.label("event", event.kind)}
         )
         + reason,
         K.CUSTOMER_REPLIED: _("The customer replied on %(ref)s") % {"ref": ref},
@@ -102,7 +103,7 @@ def texts(event: TicketEvent, by: str) -> dict[str, str]:
         K.RESOLVED: _("%(ref)s was resolved") % {"ref": ref},
         K.MENTIONED: _("%(by)s mentioned you on %(ref)s") % {"by": by, "ref": ref},
         K.FOLLOWED: _("%(ref)s: %(what)s by %(by)s")
-        % {"ref": ref, "what": EventKind(event.kind).label.lower(), "by": by},
+        % {"ref": ref, "what": ui_text.label("event", event.kind), "by": by},
     }
 
 
