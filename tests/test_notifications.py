@@ -342,3 +342,46 @@ def test_a_notification_speaks_its_recipients_language(world):
     # then the notification is written in German
     [row] = got(world, "l2b")
     assert row.text == f"L2 hat Sie in {ticket.reference} erwähnt"
+
+
+def test_the_api_lists_marks_and_follows(world):
+    import json
+
+    from django.test import Client
+
+    from tierdesk.accounts.services import token_create
+
+    ticket = ticket_at(world, "in_progress@L2")
+    note(world, "l2", ticket, "@l2b and @lead, look")
+    _, token = token_create(email=world.user("l2b").email)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    # the list: own notifications only, with their kind and ticket
+    [row] = api.get("/api/v1/notifications?unread=true").json()
+    assert (row["kind"], row["ticket_reference"]) == ("mentioned", ticket.reference)
+    # read one; someone else's is not found
+    lead_row = Notification.objects.get(recipient=world.user("lead"))
+    assert api.post(f"/api/v1/notifications/{lead_row.pk}/read").status_code == 404
+    answer = api.post(f"/api/v1/notifications/{row['id']}/read")
+    assert answer.status_code == 200 and answer.json()["read_at"] is not None
+    assert api.get("/api/v1/notifications?unread=true").json() == []
+    assert api.post("/api/v1/notifications/read-all").json() == {"marked": 0}
+    assert api.get("/api/v1/notifications?limit=0").status_code == 422
+    # follow through the API; a ticket one cannot see is not found
+    url = f"/api/v1/tickets/{ticket.pk}/following"
+    answer = api.put(url, json.dumps({"following": True}), "application/json")
+    assert answer.status_code == 200 and Follow.objects.filter(user=world.user("l2b")).exists()
+    _, token = token_create(email=world.user("globex_l1").email)
+    other = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert other.put(url, json.dumps({"following": True}), "application/json").status_code == 404
+    # customers have none of it
+    _, token = token_create(email=world.user("acme_customer").email)
+    customer = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert customer.get("/api/v1/notifications").status_code == 403
+    schema = Client().get("/api/v1/openapi.json").json()
+    ops = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
+    assert {
+        "notification_list",
+        "notification_read",
+        "notification_read_all",
+        "ticket_follow",
+    } <= ops

@@ -13,6 +13,7 @@ from tierdesk.accounts.api import router as accounts_router
 from tierdesk.accounts.services import token_authenticate
 from tierdesk.core.errors import DomainError
 from tierdesk.directory.api import router as directory_router
+from tierdesk.notifications.api import router as notifications_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.assign_api import router as assign_router
@@ -96,3 +97,4 @@ api.add_router("/", tickets_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
 api.add_router("/", time_router)
+api.add_router("/", notifications_router)
