@@ -401,6 +401,12 @@ OTHER_WRITES = {
     "ticket_update": lambda actor, tid, version: services.ticket_update(
         actor=actor, ticket_id=tid, changes={"title": "Taken over"}, version=version
     ),
+    "ticket_assign": lambda actor, tid, version: services.ticket_assign(
+        actor=actor, ticket_id=tid, assignee_id=actor.user_id, reason="mine", version=version
+    ),
+    "ticket_unassign": lambda actor, tid, version: services.ticket_assign(
+        actor=actor, ticket_id=tid, assignee_id=None, version=version
+    ),
     "reproduction_record": lambda actor, tid, version: services.reproduction_record(
         actor=actor,
         ticket_id=tid,
@@ -434,7 +440,8 @@ def every_write():
             ("stale",),
         )
     for name, write in OTHER_WRITES.items():
-        yield name, write, ((None, "stale") if name == "ticket_update" else (None,))
+        versioned = name in ("ticket_update", "ticket_assign", "ticket_unassign")
+        yield name, write, ((None, "stale") if versioned else (None,))
 
 
 def snapshot(ticket_id: int) -> dict:

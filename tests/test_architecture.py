@@ -6,6 +6,9 @@
    it already fetched through `access.get_ticket`; it may not read through a manager.
 2. Only `tickets/services/_moves.py` assigns a ticket's status or level.
 3. No module past 450 lines (migrations excepted): it becomes a package.
+4. The core imports no outer app: `tierdesk/tickets/` imports only `core`, `accounts`,
+   `directory` and itself (every app added later is outer too). The outer apps hear the
+   core through `tickets.bus` and add to its pages through `tickets.sections`.
 
 Violations found in code that is not ours are listed under PENDING with the reason they
 were reported; an entry that is fixed raises a warning asking to remove it (a warning,
@@ -32,6 +35,8 @@ MANAGER_ALLOWED = {"tierdesk/tickets/models.py", "tierdesk/tickets/access.py"}
 CREATE_ALLOWED_PREFIXES = ("tierdesk/tickets/services/", "tierdesk/tickets/events.py")
 STATE_WRITER = "tierdesk/tickets/services/_moves.py"
 STATE_FIELDS = {"status", "level"}
+CORE = "tierdesk/tickets/"
+CORE_MAY_IMPORT = {"core", "accounts", "directory", "tickets"}
 
 # Reported to the owners of these files; remove an entry once it is fixed.
 PENDING_MANAGER_USES: dict[tuple[str, str], str] = {
@@ -126,6 +131,63 @@ def state_writes(name: str, text: str) -> list[tuple[int, str]]:
         if is_update or is_constructor:
             found.append((node.lineno, ast.unparse(node)))
     return found
+
+
+def outer_imports(text: str) -> list[tuple[int, str]]:
+    """(line number, module) for every import of a `tierdesk` app the core may not import:
+    top-level or inside a function, `import x`, `from x import y`, `from tierdesk import x`
+    and `importlib.import_module("tierdesk.x…")`."""
+    found = []
+
+    def check(number: int, module: str) -> None:
+        parts = module.split(".")
+        if parts[0] == "tierdesk" and len(parts) > 1 and parts[1] not in CORE_MAY_IMPORT:
+            found.append((number, module))
+
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                check(node.lineno, alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "tierdesk":
+                for alias in node.names:
+                    check(node.lineno, f"tierdesk.{alias.name}")
+            else:
+                check(node.lineno, node.module)
+        elif (
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func).endswith("import_module")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            check(node.lineno, node.args[0].value)
+    return found
+
+
+def test_the_import_detector_finds_every_shape_of_outer_import():
+    # given a module importing outer apps in every way Python allows, and core imports
+    text = (
+        "from tierdesk.mail import notifications\n"
+        "import tierdesk.notify.outbox\n"
+        "from tierdesk import sla\n"
+        "def f():\n"
+        "    from tierdesk.notifications.models import Notification\n"
+        "    return importlib.import_module('tierdesk.portal.views')\n"
+        "from tierdesk.core.actor import Actor\n"
+        "from tierdesk.tickets import bus\n"
+        "from tierdesk import tickets\n"
+        "from . import sibling\n"
+        "import tierdesk\n"
+    )
+    # then each outer import is found, with its line; core imports are not
+    assert outer_imports(text) == [
+        (1, "tierdesk.mail"),
+        (2, "tierdesk.notify.outbox"),
+        (3, "tierdesk.sla"),
+        (5, "tierdesk.notifications.models"),
+        (6, "tierdesk.portal.views"),
+    ]
 
 
 def test_the_manager_detector_finds_reads_and_spares_allowed_writes():
@@ -223,6 +285,20 @@ def test_only_the_move_function_assigns_status_and_level():
     # and the move function itself does assign them (so the check looks at real code)
     writer = (ROOT / STATE_WRITER).read_text(encoding="utf-8")
     assert state_writes("elsewhere.py", writer), "the detector no longer sees _moves.py"
+
+
+def test_the_core_imports_no_outer_app():
+    # given every module of tierdesk/tickets/ (this holds for any app added later, too)
+    core = [p for p in source_files() if rel(p).startswith(CORE)]
+    assert len(core) > 10  # the scan really saw the core
+    # when we look for imports of tierdesk apps
+    found = [
+        f"{rel(path)}:{number}: {module}"
+        for path in core
+        for number, module in outer_imports(path.read_text(encoding="utf-8"))
+    ]
+    # then there are none outside core, accounts, directory and tickets itself
+    assert found == [], "publish on tickets.bus or contribute to tickets.sections instead"
 
 
 def test_no_module_is_longer_than_450_lines():

@@ -34,9 +34,12 @@ def nav_count(response, key: str) -> int:
 ROLE_QUEUES = {
     "acme_l1": ["l1_new", "l1_in_progress", "l1_waiting", "at_risk", "all"],
     "acme_admin": ["l1_new", "l1_in_progress", "l1_waiting", "at_risk", "all"],
-    "l2": ["l2_intake", "l2_mine", "l2_waiting", "l2_verifying", "at_risk", "all"],
-    "lead": ["l2_intake", "l2_mine", "l2_waiting", "l2_verifying", "l3_intake", "at_risk", "all"],
-    "l3": ["l3_intake", "l3_mine", "at_risk", "all"],
+    "l2": ["l2_intake", "l2_mine", "l2_waiting", "l2_verifying", "l2_unassigned", "at_risk", "all"],
+    "lead": [
+        "l2_intake", "l2_mine", "l2_waiting", "l2_verifying", "l2_unassigned",
+        "l3_intake", "l3_unassigned", "at_risk", "all",
+    ],
+    "l3": ["l3_intake", "l3_mine", "l3_unassigned", "at_risk", "all"],
     "admin": ["l2_intake", "l3_intake", "at_risk", "all"],
 }
 

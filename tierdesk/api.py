@@ -23,11 +23,14 @@ from tierdesk.core.errors import DomainError
 from tierdesk.core.security import client_address
 from tierdesk.directory.api import router as directory_router
 from tierdesk.kb.api import router as kb_router
+from tierdesk.notifications.api import router as notifications_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
 from tierdesk.tickets.api_conversation import router as conversation_router
 from tierdesk.tickets.api_history import router as history_router
+from tierdesk.tickets.assign_api import router as assign_router
+from tierdesk.timelog.api import router as time_router
 from tierdesk.triage.api import router as triage_router
 
 
@@ -160,6 +163,7 @@ def _not_found(request: HttpRequest, exc: Http404):
 
 
 api.add_router("/", accounts_router)
+api.add_router("/", assign_router)  # before /actions/{action}: assignment is not a move
 # The per-action routes come before the tickets router's paths they share a prefix with.
 api.add_router("/", actions_router)
 api.add_router("/", tickets_router)
@@ -169,6 +173,8 @@ api.add_router("/", directory_router)
 api.add_router("/", notify_router)
 api.add_router("/", kb_router)
 api.add_router("/", triage_router)
+api.add_router("/", time_router)
+api.add_router("/", notifications_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

@@ -12,6 +12,8 @@
 | `TIERDESK_STORAGE_DIR` | `var/attachments` | private attachment storage (never served by URL) |
 | `TIERDESK_MAX_UPLOAD_BYTES` | `26214400` (25 MiB) | largest attachment accepted |
 | `TIERDESK_REOPEN_DAYS` | `14` | how long a resolved ticket may be reopened |
+| `TIERDESK_BELL_POLL_SECONDS` | `20` | how often a console page asks for the notification bell's count |
+| `TIERDESK_PRESENCE_BEAT_SECONDS` | `10` | how often an open ticket page says who is on it (and learns who else is) |
 | `TIERDESK_TICKET_TAG` | `TD` | prefix of human ticket numbers (`TD-10042`) |
 | `TIERDESK_PLATFORM_URL` | `https://app.elastic.io` | base of links back to the platform |
 | `TIERDESK_SLA_AT_RISK_SHARE` | `0.75` | a clock is at risk once this share of its budget is used… |
@@ -155,6 +157,10 @@ INSTALLED_APPS = [
     "tierdesk.mail",
     "tierdesk.kb",
     "tierdesk.triage",
+    "tierdesk.rota",
+    "tierdesk.notifications",
+    "tierdesk.presence",
+    "tierdesk.timelog",
 ]
 
 MIDDLEWARE = [
@@ -342,6 +348,8 @@ TIERDESK_TOKEN_WINDOW = timedelta(seconds=env_int("TIERDESK_TOKEN_WINDOW_SECONDS
 # Product knobs
 TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
 TIERDESK_REOPEN_DAYS = int(os.environ.get("TIERDESK_REOPEN_DAYS", "14"))
+TIERDESK_BELL_POLL_SECONDS = max(1, int(os.environ.get("TIERDESK_BELL_POLL_SECONDS", "20")))
+TIERDESK_PRESENCE_BEAT_SECONDS = max(1, int(os.environ.get("TIERDESK_PRESENCE_BEAT_SECONDS", "10")))
 TIERDESK_TICKET_TAG = os.environ.get("TIERDESK_TICKET_TAG", "TD")
 TIERDESK_PLATFORM_URL = os.environ.get("TIERDESK_PLATFORM_URL", "https://app.elastic.io").rstrip(
     "/"

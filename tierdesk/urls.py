@@ -11,6 +11,10 @@ urlpatterns = [
     path("portal/", include("tierdesk.portal.urls")),
     path("kb/", include("tierdesk.kb.urls")),
     path("triage/", include("tierdesk.triage.urls")),
+    path("rota/", include("tierdesk.rota.urls")),
+    path("notifications/", include("tierdesk.notifications.urls")),
+    path("presence/", include("tierdesk.presence.urls")),
+    path("time/", include("tierdesk.timelog.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),

@@ -68,6 +68,9 @@ class WrongState(Conflict):
 
 class StaleVersion(Conflict):
     code = "stale_version"
+    # The version the caller saw and the current one, when the refusing service knows.
+    seen: int | None = None
+    current: int | None = None
 
 
 class PreconditionFailed(DomainError):

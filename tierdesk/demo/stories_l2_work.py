@@ -62,7 +62,7 @@ def rheinau_session(T: Timeline) -> Story:
         """Same pattern as the Vitalis contacts sync that Jonas has at L3 (token refresh
         fails with invalid_grant after Salesforce rotates the refresh token). Linking
         rather than escalating a second time. Note: the attached log contains the portal
-        API's bearer token in clear text.""",
+        API's bearer token in clear text. @sarah.whitfield FYI.""",
     )
     s.reply(
         "marco",

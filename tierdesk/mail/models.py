@@ -90,6 +90,8 @@ class MailKind(models.TextChoices):
     CUSTOMER_REPLIED = "customer_replied", "The customer replied"
     AT_RISK = "at_risk", "SLA at risk"
     BREACHED = "breached", "SLA breached"
+    MENTIONED = "mentioned", "You were mentioned"
+    NOTICE = "notice", "News on your ticket"
 
 
 class OutboundStatus(models.TextChoices):

@@ -1,7 +1,8 @@
-"""Which ticket events mail whom. `on_ticket_event()` is called by `tickets.events.record()`
-for every audit row, inside the move's transaction: the mail rows commit or roll back
-with the move. The SLA's at-risk and breached events are read from `sla` by
-`sla_mails()` (a periodic job), since the sweep writes them in bulk SQL.
+"""Which ticket events mail whom. `on_ticket_event()` listens to every audit row published
+on `tickets.bus` (registered in `MailConfig.ready()`, after the webhook outbox), inside the
+move's transaction: the mail rows commit or roll back with the move. The SLA's at-risk and
+breached events are read from `sla` by `sla_mails()` (a periodic job), since the sweep
+writes them in bulk SQL.
 
 | event | customer gets | agents get |
 |---|---|---|
@@ -13,6 +14,7 @@ with the move. The SLA's at-risk and breached events are read from `sla` by
 | bounced | — | the handing-over agent: bounced back to you |
 | escalated | — | L3 engineers: new in your queue |
 | returned to L2, fix delivered, fix failed, reopened | — | the new assignee: assigned to you |
+| assigned (by a lead, a partner admin, or automatically) | — | the new assignee: assigned to you |
 | resolved, fix verified | resolved, with the reopen period and the move's customer message | — |
 | reopened, closed | reopened / closed (unless they did it) | — |
 | SLA at risk / breached | — | the assignee, else the level's queue |
@@ -178,7 +180,23 @@ AGENT_TEXT = {
     MailKind.CUSTOMER_REPLIED: ("Customer replied", "the customer replied on ticket {ref}."),
     MailKind.AT_RISK: ("SLA at risk", "the {clock} deadline of ticket {ref} is at risk: {due}."),
     MailKind.BREACHED: ("SLA breached", "the {clock} deadline of ticket {ref} passed: {due}."),
+    MailKind.MENTIONED: ("You were mentioned", "{text}."),
+    MailKind.NOTICE: ("News on your ticket", "{text}."),
 }
+
+# Filters every agent mail passes (the notifications app's "by mail" preferences): each
+# is called with (user, mail kind, ticket event or None) and says whether the mail goes.
+_recipient_filters: list = []
+
+
+def add_recipient_filter(keep) -> None:
+    """Register `keep(user, mail_kind, event) -> bool` (at start-up, in `ready()`)."""
+    if keep not in _recipient_filters:
+        _recipient_filters.append(keep)
+
+
+def _wanted(user: User, kind: str, event: TicketEvent | None) -> bool:
+    return all(keep(user, kind, event) for keep in _recipient_filters)
 
 
 def agent_draft(kind: str, user: User, ticket: Ticket, *, quote: str = "", **words) -> Draft:
@@ -260,6 +278,10 @@ def _plan(event: TicketEvent, ticket: Ticket) -> list[tuple[str, User, dict]]:
     elif kind in (EventKind.REOPENED, EventKind.CLOSED):
         which = MailKind.REOPENED if kind == EventKind.REOPENED else MailKind.CLOSED
         plan.append((which, customer, {}))
+    elif kind == EventKind.ASSIGNED:
+        by = event.actor.full_name or event.actor.email if event.actor_id else ""
+        why = f"assigned by {by}" if by else "assigned automatically"
+        plan.append((MailKind.ASSIGNED, assignee, {"why": why, "note": event.reason}))
     if kind in (
         EventKind.RETURNED_TO_L2,
         EventKind.FIX_DELIVERED,
@@ -292,6 +314,8 @@ def on_ticket_event(event: TicketEvent) -> int:
         ):
             draft = _customer_draft(kind, user, ticket, event)
         else:
+            if not _wanted(user, kind, event):
+                continue
             quote = words.pop("note", "")
             if words.pop("quote", False):
                 found = _message_body(event)
@@ -334,6 +358,8 @@ def sla_mails(*, limit: int = 500) -> int:
                 [event.assignee] if event.assignee_id else queue_people(ticket, event.level or 1)
             )
             for user in filter(_active, people):
+                if not _wanted(user, kind, None):
+                    continue
                 due = _local(event.due_at, user) if event.due_at else "no deadline"
                 draft = agent_draft(
                     kind, user, ticket, clock=event.get_clock_kind_display(), due=due

@@ -1,10 +1,11 @@
 """The outbox: what a ticket change announces, written in the change's own transaction.
 
-`record_ticket_event()` is called by `tickets.events.record()` for every audit row; the
-events a webhook can hear get an `OutboxEvent`. `emit()` is the same door for events that
-are not ticket moves (the SLA work: `sla.at_risk`, `sla.breached`). Both run inside the
-caller's transaction: a rollback takes the outbox row with it, a commit schedules the
-fan-out (and the sweep finds the row if the process dies before it is scheduled).
+`record_ticket_event()` listens to every audit row published on `tickets.bus` (registered
+in `NotifyConfig.ready()`); the events a webhook can hear get an `OutboxEvent`. `emit()`
+is the same door for events that are not ticket moves (the SLA work: `sla.at_risk`,
+`sla.breached`). Both run inside the caller's transaction: a rollback takes the outbox
+row with it, a commit schedules the fan-out (and the sweep finds the row if the process
+dies before it is scheduled).
 
 Nothing written here carries an internal note: internal notes have their own event kind,
 which maps to nothing, and a message event is announced only for a public message.

@@ -21,7 +21,6 @@ from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
-from tierdesk.core import hooks
 from tierdesk.core.actor import Actor
 from tierdesk.core.api_support import (
     ETAG,
@@ -34,8 +33,7 @@ from tierdesk.core.api_support import (
     request_actor,
 )
 from tierdesk.core.errors import InvalidInput, PreconditionFailed, StaleVersion
-from tierdesk.sla import selectors as sla_selectors
-from tierdesk.tickets import access, selectors, services, workflow
+from tierdesk.tickets import access, paging, sections, selectors, services, workflow
 from tierdesk.tickets.models import Channel, Ticket
 from tierdesk.tickets.schemas import (
     CREATE_EXAMPLE,
@@ -69,8 +67,6 @@ def ticket_out(t: Ticket, actor: Actor | None = None) -> dict:
     return out
 
 
-# The SLA clocks are support's commitments to the partner; a customer's view has none.
-NO_SLA = {"next_deadline": None, "at_risk": False, "breached": False, "clocks": []}
 
 
 _PLAIN_FIELDS = (
@@ -123,10 +119,9 @@ def _detail(request: HttpRequest, ticket: Ticket) -> dict:
     return {
         **ticket_out(ticket, actor),
         "handover_check": selectors.handover_check(ticket),
-        "sla": NO_SLA if actor.is_customer else sla_selectors.ticket_sla(ticket),
         "actions": workflow.allowed_actions(actor, ticket),
         "resolution": resolution_out(actor, ticket),
-        **hooks.ticket_sections(actor, ticket),
+        **sections.api_values(actor, ticket),
     }
 
 
@@ -271,7 +266,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     if filters.at_risk is not None:
         tickets = tickets.filter(sla_at_risk=filters.at_risk)
     if filters.order == "deadline":
-        rows, next_cursor = sla_selectors.deadline_page(
+        rows, next_cursor = paging.deadline_page(
             tickets.select_related("partner", "customer", "assignee"),
             cursor=filters.cursor,
             limit=filters.limit,

@@ -1,6 +1,6 @@
-"""Writes the audit rows: one immutable event per move or change, and — in the same
-transaction — the outbox row of each event a webhook can hear (`notify.outbox`) and the
-mail rows of the notifications it causes (`mail.notifications`)."""
+"""Writes the audit rows: one immutable event per move or change, then publishes it
+(`tickets.bus`): in the same transaction the listening apps write what it causes (the
+webhook outbox row, the mail rows, the in-app notifications), after commit they send."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from tierdesk.core.actor import Actor
-from tierdesk.mail import notifications as mail
-from tierdesk.notify import outbox
+from tierdesk.tickets import bus
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
 
@@ -36,6 +35,5 @@ def record(
         data=data or {},
         created_at=now,
     )
-    outbox.record_ticket_event(event)
-    mail.on_ticket_event(event)
+    bus.publish(event)
     return event

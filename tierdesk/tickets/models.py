@@ -375,6 +375,8 @@ class EventKind(models.TextChoices):
     NOTE_ADDED = "note_added", "Internal note added"
     ATTACHMENT_ADDED = "attachment_added", "Attachment added"
     REPRODUCTION_RECORDED = "reproduction_recorded", "Reproduction recorded"
+    ASSIGNED = "assigned", "Assigned"
+    UNASSIGNED = "unassigned", "Unassigned"
 
 
 class ImmutableError(RuntimeError):

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 
 from tierdesk.core.api_support import Instant, MissingOut, Text
 from tierdesk.core.errors import InvalidInput
-from tierdesk.sla.schemas import SlaOut
+from tierdesk.tickets import sections
 from tierdesk.tickets.api_enums import (
     Action,
     ActorRole,
@@ -195,17 +195,15 @@ class ResolutionOut(Schema):
 
 class TicketDetailOut(TicketOut):
     handover_check: HandoverCheckOut
-    sla: SlaOut
     actions: list[Action] = Field(description="Actions this caller may take now.")  # type: ignore[valid-type]
     resolution: ResolutionOut | None = Field(
         description="Staff only: the solution and its cause once resolved; null otherwise "
         "and for customers."
     )
-    triage: list[dict[str, Any]] | None = Field(
-        None,
-        description="Obvious causes triage finds in the ticket's texts, logs and messages "
-        "(the `causes` of POST /triage/diagnose), when triage is installed.",
-    )
+
+
+# Plus one key per block an outer app contributes (`sla`…): `tickets.sections`.
+TicketDetailOut = sections.with_api_sections(TicketDetailOut)  # type: ignore[misc]
 
 
 class TicketPage(Schema):

@@ -209,6 +209,9 @@ def _mine(actor: Actor) -> Q:
 
 
 _OPEN = Q(status__in=OPEN_STATUSES)
+# A new ticket assigned to someone is theirs to take; one handed back waits for anyone.
+MINE = (Status.NEW, IN_PROGRESS)
+_UNASSIGNED = Q(status__in=(IN_PROGRESS, WAITING, Status.VERIFYING), assignee__isnull=True)
 G_L1, G_L2, G_L3, G_ALL = _("Level 1"), _("Level 2"), _("Level 3"), _("Overview")
 QUEUES: dict[str, Queue] = {
     q.key: q
@@ -217,13 +220,15 @@ QUEUES: dict[str, Queue] = {
         Queue("l1_in_progress", _("In progress"), G_L1, lambda a: Q(level=1, status=IN_PROGRESS)),
         Queue("l1_waiting", _("Waiting on customer"), G_L1, lambda a: Q(level=1, status=WAITING)),
         Queue("l2_intake", _("Intake: handed over"), G_L2, lambda a: Q(level=2, status=Status.NEW)),
-        Queue("l2_mine", _("Mine"), G_L2, lambda a: Q(level=2, status=IN_PROGRESS) & _mine(a)),
+        Queue("l2_mine", _("Mine"), G_L2, lambda a: Q(level=2, status__in=MINE) & _mine(a)),
+        Queue("l2_unassigned", _("Unassigned"), G_L2, lambda a: Q(level=2) & _UNASSIGNED),
         Queue("l2_waiting", _("Waiting on customer"), G_L2,
               lambda a: Q(level=2, status=WAITING) & _mine(a)),
         Queue("l2_verifying", _("Fixes to verify"), G_L2,
               lambda a: Q(level=2, status=Status.VERIFYING) & _mine(a)),
         Queue("l3_intake", _("Intake: escalated"), G_L3, lambda a: Q(level=3, status=Status.NEW)),
-        Queue("l3_mine", _("Mine"), G_L3, lambda a: Q(level=3, status=IN_PROGRESS) & _mine(a)),
+        Queue("l3_mine", _("Mine"), G_L3, lambda a: Q(level=3, status__in=MINE) & _mine(a)),
+        Queue("l3_unassigned", _("Unassigned"), G_L3, lambda a: Q(level=3) & _UNASSIGNED),
         Queue("at_risk", _("At risk"), G_ALL, _at_risk),
         Queue("all", _("Everything I can see"), G_ALL, lambda a: Q()),
     )
@@ -231,9 +236,17 @@ QUEUES: dict[str, Queue] = {
 _QUEUES_OF_ROLE = {
     Role.L1_AGENT: ("l1_new", "l1_in_progress", "l1_waiting"),
     Role.PARTNER_ADMIN: ("l1_new", "l1_in_progress", "l1_waiting"),
-    Role.L2_AGENT: ("l2_intake", "l2_mine", "l2_waiting", "l2_verifying"),
-    Role.SUPPORT_LEAD: ("l2_intake", "l2_mine", "l2_waiting", "l2_verifying", "l3_intake"),
-    Role.L3_ENGINEER: ("l3_intake", "l3_mine"),
+    Role.L2_AGENT: ("l2_intake", "l2_mine", "l2_waiting", "l2_verifying", "l2_unassigned"),
+    Role.SUPPORT_LEAD: (
+        "l2_intake",
+        "l2_mine",
+        "l2_waiting",
+        "l2_verifying",
+        "l2_unassigned",
+        "l3_intake",
+        "l3_unassigned",
+    ),
+    Role.L3_ENGINEER: ("l3_intake", "l3_mine", "l3_unassigned"),
     Role.ADMIN: ("l2_intake", "l3_intake"),
 }
 

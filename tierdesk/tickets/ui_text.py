@@ -69,6 +69,8 @@ EVENT = {
     "note_added": _("Internal note added"),
     "attachment_added": _("Attachment added"),
     "reproduction_recorded": _("Reproduction recorded"),
+    "assigned": _("Assigned"),
+    "unassigned": _("Unassigned"),
 }
 ACTION = {
     "take": _("Take"),

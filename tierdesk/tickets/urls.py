@@ -25,6 +25,7 @@ urlpatterns = [
     path("tickets/<int:number>/edit/", views.ticket_edit, name="ticket-edit"),
     path("tickets/<int:number>/checklist/", views.checklist, name="ticket-checklist"),
     path("tickets/<int:number>/act/<slug:action>/", views.ticket_action, name="ticket-action"),
+    path("tickets/<int:number>/assign/", views.ticket_assign, name="ticket-assign"),
     path("tickets/<int:number>/messages/", views.message_post, name="ticket-message"),
     path("tickets/<int:number>/attachments/", views.attachment_upload, name="ticket-upload"),
     path("tickets/<int:number>/reproduction/", views.reproduction_post, name="ticket-reproduction"),

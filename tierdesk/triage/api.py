@@ -13,7 +13,7 @@ from tierdesk.core.api_support import Text, accepts, errors, request_actor
 from tierdesk.core.errors import InvalidInput
 from tierdesk.tickets.access import get_ticket
 from tierdesk.triage import selectors
-from tierdesk.triage.models import Cause
+from tierdesk.triage.schemas import DiagnoseOut
 
 router = Router(tags=["triage"])
 JSON = accepts("application/json")
@@ -41,35 +41,6 @@ class DiagnoseIn(Schema):
     ticket_id: int | None = Field(
         None, description="Diagnose this ticket's texts, logs and messages instead."
     )
-
-
-class EvidenceOut(Schema):
-    text: str = Field(description="The matching line (a JSON log line's message).")
-    source: str = Field(
-        description="text, log, description, pasted_log, attachment:<name>, message:<id>…"
-    )
-    line: int | None = Field(None, description="Line number in a log or attachment.")
-
-
-class ArticleRefOut(Schema):
-    id: int
-    title: str
-    url: str
-
-
-class FindingOut(Schema):
-    cause: Cause
-    confidence: float
-    evidence: EvidenceOut
-    article: ArticleRefOut | None
-    rule: str = Field(description="The code of the rule that matched.")
-    problem: dict[str, Any] | None = Field(
-        None, description="A known problem matching this text (reserved)."
-    )
-
-
-class DiagnoseOut(Schema):
-    causes: list[FindingOut]
 
 
 @router.post(

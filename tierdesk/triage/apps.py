@@ -7,7 +7,10 @@ class TriageConfig(AppConfig):
     verbose_name = "L1 triage"
 
     def ready(self) -> None:
-        from tierdesk.core import hooks
+        from tierdesk.tickets import sections
         from tierdesk.triage import selectors
+        from tierdesk.triage.schemas import FindingOut
 
-        hooks.register_ticket_section("triage", selectors.ticket_findings_out)
+        sections.contribute_api(
+            "triage", schema=list[FindingOut], resolve=selectors.ticket_findings_out
+        )

@@ -1,5 +1,6 @@
 """Every write to tickets. Views, API, mail intake, tasks and the CLI call these."""
 
+from tierdesk.tickets.services.assign import ticket_assign
 from tierdesk.tickets.services.conversation import (
     attachment_add,
     message_add,
@@ -31,6 +32,7 @@ __all__ = [
     "reproduction_record",
     "ticket_act",
     "ticket_ask_customer",
+    "ticket_assign",
     "ticket_bounce",
     "ticket_close",
     "ticket_create",

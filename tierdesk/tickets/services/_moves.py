@@ -9,8 +9,7 @@ from django.conf import settings
 
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import StaleVersion
-from tierdesk.sla import services as sla
-from tierdesk.tickets import events, workflow
+from tierdesk.tickets import bus, events, workflow
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
 
@@ -35,10 +34,12 @@ def context(
 def check_version(ticket: Ticket, version: int | None) -> None:
     """A write that names a version must name the current one: nothing is overwritten."""
     if version is not None and version != ticket.version:
-        raise StaleVersion(
+        stale = StaleVersion(
             f"The ticket changed since you loaded it (your version {version}, "
             f"current {ticket.version}). Reload and try again."
         )
+        stale.seen, stale.current = version, ticket.version  # the page says what changed
+        raise stale
 
 
 def move(
@@ -50,8 +51,8 @@ def move(
     data: dict[str, Any] | None = None,
     event: EventKind | None = None,
 ) -> TicketEvent:
-    """Assign the transition's destination, bump the version, save, record the event,
-    and start, pause, resume or stop the SLA clocks the move affects.
+    """Assign the transition's destination, bump the version, save, publish `Moved` (the
+    SLA clocks start, pause, resume or stop on it), then record the event.
 
     Only call after `workflow.require(transition.action, ctx)` succeeded."""
     from_state = (ticket.level, ticket.status) if ticket.pk else (None, "")
@@ -59,7 +60,7 @@ def move(
     if ticket.pk:
         ticket.version += 1
     ticket.save()
-    sla.clocks_on_move(ticket=ticket, from_state=from_state, now=ctx.now)
+    bus.publish(bus.Moved(ticket=ticket, from_state=from_state, now=ctx.now))
     return events.record(
         ticket=ticket,
         actor=ctx.actor,

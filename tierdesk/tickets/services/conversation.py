@@ -14,8 +14,7 @@ from tierdesk.accounts.models import Role
 from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, PayloadTooLarge, WrongState
-from tierdesk.sla import services as sla
-from tierdesk.tickets import events
+from tierdesk.tickets import bus, events
 from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.models import (
     Attachment,
@@ -76,7 +75,7 @@ def message_add(
         ticket=ticket, author=actor.user, body=body, internal=internal, channel=channel
     )
     # Staff answering stops the next-response wait; a customer writing starts one.
-    sla.clocks_on_message(ticket=ticket, message=message, now=now)
+    bus.publish(bus.MessageWritten(ticket=ticket, message=message, now=now))
     events.record(
         ticket=ticket,
         actor=actor,

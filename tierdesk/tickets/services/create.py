@@ -13,8 +13,7 @@ from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
 from tierdesk.core.models import next_in_sequence
 from tierdesk.directory.selectors import directory_owners
-from tierdesk.sla import services as sla
-from tierdesk.tickets import events, selectors, workflow
+from tierdesk.tickets import bus, events, selectors, workflow
 from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.fields import (
     CHECK_FIELDS,
@@ -232,7 +231,7 @@ def ticket_update(
     ticket.version += 1
     ticket.save()
     # A new incident flag, priority, contract or needed_by re-plans the SLA clocks.
-    sla.clocks_on_change(ticket=ticket, fields=changed, now=now)
+    bus.publish(bus.Changed(ticket=ticket, fields=frozenset(changed), now=now))
     events.record(
         ticket=ticket,
         actor=actor,

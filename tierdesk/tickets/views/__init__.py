@@ -8,6 +8,7 @@ from tierdesk.tickets.views.actions import (
     reproduction_post,
     ticket_action,
 )
+from tierdesk.tickets.views.assign import ticket_assign
 from tierdesk.tickets.views.detail import (
     attachment_download,
     attachment_image,
@@ -30,6 +31,7 @@ __all__ = [
     "reproduction_check",
     "reproduction_post",
     "ticket_action",
+    "ticket_assign",
     "ticket_detail",
     "ticket_edit",
     "ticket_new",

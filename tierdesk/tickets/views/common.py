@@ -14,11 +14,12 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from tierdesk.core.actor import Actor, actor_for
-from tierdesk.core.errors import DomainError, Forbidden, NotFound
+from tierdesk.core.errors import DomainError, Forbidden, NotFound, StaleVersion
 from tierdesk.core.htmx import is_htmx
 from tierdesk.core.htmx import redirect as see_other
 from tierdesk.core.web import request_actor
 from tierdesk.tickets import selectors
+from tierdesk.tickets.changes import changes_since
 from tierdesk.tickets.models import Ticket
 
 
@@ -93,4 +94,8 @@ def render_refusal(
     """The page again, with the refusal on it and its status code (409, 413, 422…)."""
     refuse(exc)
     context = {**context, "refusal": exc, "missing": getattr(exc, "missing", [])}
+    if isinstance(exc, StaleVersion) and context.get("ticket") is not None:
+        actor = request_actor(request)
+        if actor is not None:
+            context["changes"] = changes_since(actor, context["ticket"], exc.seen)
     return render(request, template, context, status=exc.status)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,9 +11,10 @@ from django.views.decorators.http import require_GET
 
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import NotFound
-from tierdesk.tickets import access, selectors, workflow
+from tierdesk.tickets import access, assignees, sections, selectors, workflow
 from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.forms import MessageForm, ReproductionForm, UploadForm, action_form
+from tierdesk.tickets.forms.assign import AssignForm
 from tierdesk.tickets.models import Attachment, Ticket
 from tierdesk.tickets.services import may_edit
 from tierdesk.tickets.sniff import sniff_content_type
@@ -76,19 +76,28 @@ def ticket_context(
         "reproduction_form": reproduction_form,
         "can_edit": may_edit(actor, ticket),
         "can_write": ticket.status != "closed",
-        "sla": _clocks(ticket) if not actor.is_customer else None,
+        "assign_form": assign_form(actor, ticket, bound.get("assign")),
+        # Blocks outer apps add (the SLA clocks, …): `tickets.sections`.
+        **sections.page_values(actor, ticket),
         **page,
     }
     return context
 
 
-def _clocks(ticket: Ticket) -> dict[str, Any] | None:
-    """The ticket's SLA clocks, when the SLA app is installed (the page works without)."""
-    if not apps.is_installed("tierdesk.sla"):
+def assign_form(actor: Actor, ticket: Ticket, bound: AssignForm | None) -> AssignForm | None:
+    """The assign control for those who may assign (a select of eligible people) or hand
+    their own ticket back (a button); None for everyone else."""
+    if actor.is_customer or not assignees.may_hand_back(actor, ticket):
         return None
-    from tierdesk.sla.selectors import ticket_sla
-
-    return ticket_sla(ticket)
+    if bound is not None:
+        return bound
+    may = assignees.may_assign(actor, ticket)
+    people = list(assignees.eligible_assignees(ticket)) if may else []
+    form = AssignForm(
+        people=people, initial={"assignee": ticket.assignee_id, "version": ticket.version}
+    )
+    form.may_assign = may
+    return form
 
 
 def _reproduction_initial(ticket: Ticket, page: dict[str, Any]) -> dict[str, Any]:

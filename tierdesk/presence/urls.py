@@ -1,0 +1,5 @@
+from django.urls import path
+
+from tierdesk.presence import views
+
+urlpatterns = [path("<int:number>/", views.beat, name="presence-beat")]

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from tierdesk.timelog import views
+
+urlpatterns = [path("<int:number>/", views.time_post, name="ticket-time")]
