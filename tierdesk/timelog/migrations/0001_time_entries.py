@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("tickets", "0003_assignment_events"),
+        ("tickets", "0004_assignment_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0002_sla_fields"),
+        ("tickets", "0003_l1_checks_by"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("mail", "0001_initial"),
+        ("mail", "0003_encrypt_mailbox_passwords"),
     ]
 
     operations = [
