@@ -57,6 +57,8 @@ TAGS = [
     },
     {"name": "directory", "description": "Contracts, workspaces and flows."},
     {"name": "webhooks", "description": "Signed event deliveries to your systems."},
+    {"name": "time", "description": "Minutes staff spent on a ticket, by level and person."},
+    {"name": "notifications", "description": "Support staff's in-app notifications."},
     {"name": "kb", "description": "Knowledge-base articles, as the caller may read them."},
     {
         "name": "triage",

@@ -38,7 +38,7 @@ class ReadAllOut(Schema):
 
 
 class FollowIn(Schema):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"following": True}]}}
 
     following: bool
 

@@ -1,20 +1,22 @@
 from __future__ import annotations
 
-from typing import Literal
-
 from ninja import Field, Schema
 
-from tierdesk.core.api_support import Text
+from tierdesk.core.api_support import Level, Text, api_enum
+
+TimeKind = api_enum(
+    "TimeKind", ("reply", "note", "action", "other"), doc="What the minutes were spent on."
+)
 
 
 class LevelMinutes(Schema):
-    level: Literal[1, 2, 3]
+    level: Level  # type: ignore[valid-type]
     minutes: int
 
 
 class PersonMinutes(Schema):
     person: str = Field(description="The person's email.")
-    level: Literal[1, 2, 3]
+    level: Level  # type: ignore[valid-type]
     minutes: int
 
 
@@ -25,17 +27,22 @@ class TimeOut(Schema):
 
 
 class TimeIn(Schema):
-    model_config = {"extra": "forbid"}
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [{"minutes": 25, "kind": "reply", "note": "Checked the step log."}]
+        },
+    }
 
     minutes: int = Field(ge=1, le=1440)
-    kind: Literal["reply", "note", "action", "other"]
+    kind: TimeKind  # type: ignore[valid-type]
     note: Text = Field("", max_length=200)
 
 
 class TimeEntryOut(Schema):
     id: int
     person: str
-    level: Literal[1, 2, 3]
+    level: Level  # type: ignore[valid-type]
     minutes: int
-    kind: Literal["reply", "note", "action", "other"]
+    kind: TimeKind  # type: ignore[valid-type]
     note: str
