@@ -119,12 +119,15 @@ def test_a_customer_reports_answers_and_confirms_in_the_portal(page, site, brand
     services.ticket_resolve(
         actor=l1,
         ticket_id=ticket.pk,
-        resolution="The ERP password had expired; we renewed it with your admin.",
+        resolution="INTERNAL: ERP password expired; renewed via their admin.",
         cause="credentials",
+        customer_message="The ERP password had expired; we renewed it with your admin.",
     )
     page.reload()
     expect(page.get_by_role("heading", name="Resolved")).to_be_visible()
+    # the customer reads the message written for them, not support's resolution notes
     expect(page.get_by_text("The ERP password had expired")).to_be_visible()
+    expect(page.get_by_text("INTERNAL: ERP password expired")).to_have_count(0)
     screens.shot(page, "portal resolved, confirm or reopen")
     # when the customer confirms the solution
     submit(page.get_by_role("button", name="Yes, it is solved: close the ticket"))

@@ -43,6 +43,7 @@ pytestmark = [
 INTERNAL_NOTE = "Internal: the partner rotated their ERP token on Monday"
 QUESTION = "Did the failures start right after you changed the ERP user's password?"
 ANSWER = "No, the password has not changed since July."
+VERIFY_NOTE = "Order 4711 goes through with the hot-fix."
 FIX_REFERENCE = "HF-2026-117"
 
 
@@ -189,7 +190,7 @@ def l2_accepts_and_asks_the_customer(page: Page, site: str, ticket: Ticket, scre
     submit(conversation.get_by_role("button", name="Add", exact=True))
     expect(page.get_by_text(INTERNAL_NOTE)).to_be_visible()
     ask = action(page, "Ask the customer")
-    ask.get_by_label("Message to the customer").fill(QUESTION)
+    ask.get_by_label("Question to the customer").fill(QUESTION)
     submit(ask.get_by_role("button", name="Ask the customer"))
     expect(page.get_by_text(QUESTION)).to_be_visible()
     assert state(ticket) == (2, Status.WAITING_ON_CUSTOMER)
@@ -248,7 +249,11 @@ def l2_verifies_the_fix(page: Page, site: str, ticket: Ticket, screens: Screens)
     verify = action(page, "Verify the fix")
     expect(verify).to_contain_text(FIX_REFERENCE)
     verify.get_by_label("Passed: resolve the ticket").check()
-    verify.get_by_label("Verification notes").fill("Order 4711 goes through with the hot-fix.")
+    verify.get_by_label("Verification notes (internal)").fill(VERIFY_NOTE)
+    # the message to the customer comes prefilled from the template
+    expect(verify.get_by_label("Message to the customer")).to_have_value(
+        re.compile("The fix for your problem has been verified")
+    )
     screens.shot(page, "L2 verifies the fix against the reproduction")
     submit(verify.get_by_role("button", name="Verify the fix"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(ticket.title)
@@ -259,10 +264,12 @@ def customer_sees_it_resolved(page: Page, site: str, ticket: Ticket, screens: Sc
     page.goto(f"{site}/portal/?show=done")
     page.get_by_role("link", name=ticket.title).click()
     expect(page.get_by_role("heading", name="Resolved")).to_be_visible()
-    expect(page.get_by_text(FIX_REFERENCE)).to_be_visible()
+    # the customer reads the message written for them, none of L2's or L3's notes
+    expect(page.get_by_text("The fix for your problem has been verified")).to_be_visible()
     expect(page.get_by_text(INTERNAL_NOTE)).to_have_count(0)
     html = page.content()
     assert INTERNAL_NOTE not in html
+    assert FIX_REFERENCE not in html and VERIFY_NOTE not in html
     assert "Integra Support" not in html  # the vendor answered as "Acme Integrations Support"
     screens.shot(page, "customer sees the ticket resolved")
     submit(page.get_by_role("button", name="Yes, it is solved: close the ticket"))
