@@ -12,6 +12,7 @@ from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
 from tierdesk.core.models import next_in_sequence
+from tierdesk.core.redaction import redact_fields
 from tierdesk.sla import services as sla
 from tierdesk.tickets import events, selectors, workflow
 from tierdesk.tickets.access import get_ticket
@@ -58,6 +59,7 @@ def ticket_create(
     now = clock.now()
     action = "create_handed_over" if hand_over else "create"
     cleaned, errors = clean_ticket_fields(data, now=now, creating=True)
+    cleaned = redact_fields(cleaned)  # secrets masked before anything is stored
     if errors:
         raise InvalidInput(errors)
     if actor.org_id is None:
@@ -129,6 +131,7 @@ def ticket_update(
             raise WrongState("A resolved or closed ticket cannot be edited; reopen it first.")
         raise Forbidden("You may not edit this ticket at its level.")
     cleaned, errors = clean_ticket_fields(changes, now=now, creating=False)
+    cleaned = redact_fields(cleaned)  # secrets masked before anything is stored
     if "incident" in cleaned and actor.is_customer:
         errors["incident"] = "is set by support"
     if errors:
