@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "tierdesk.notify",
     "tierdesk.sla",
     "tierdesk.mail",
+    "tierdesk.logs",
 ]
 
 MIDDLEWARE = [

@@ -1,16 +1,24 @@
 """Writes the audit rows: one immutable event per move or change, and — in the same
 transaction — the outbox row of each event a webhook can hear (`notify.outbox`) and the
-mail rows of the notifications it causes (`mail.notifications`)."""
+mail rows of the notifications it causes (`mail.notifications`). Then it publishes the
+event (`recorded`), in the same transaction, for the apps above the core to listen to
+(a log to parse, a search document to refresh): the core learns nothing about them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from django.dispatch import Signal
+
 from tierdesk.core.actor import Actor
 from tierdesk.mail import notifications as mail
 from tierdesk.notify import outbox
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
+
+# Sent with `event=` (a saved TicketEvent) inside the transaction that wrote it; a
+# listener defers its side effects with `transaction.on_commit`.
+recorded = Signal()
 
 
 def record(
@@ -38,4 +46,5 @@ def record(
     )
     outbox.record_ticket_event(event)
     mail.on_ticket_event(event)
+    recorded.send(sender=TicketEvent, event=event)
     return event
