@@ -15,6 +15,7 @@ from tierdesk.core.errors import DomainError
 from tierdesk.directory.api import router as directory_router
 from tierdesk.logs.api import router as logs_router
 from tierdesk.notify.api import router as notify_router
+from tierdesk.search.api import router as search_router
 from tierdesk.tickets.api import router as tickets_router
 
 
@@ -94,3 +95,4 @@ api.add_router("/", tickets_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
 api.add_router("/", logs_router)
+api.add_router("/", search_router)

@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "tierdesk.sla",
     "tierdesk.mail",
     "tierdesk.logs",
+    "tierdesk.search",
 ]
 
 MIDDLEWARE = [

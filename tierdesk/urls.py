@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("portal/", include("tierdesk.portal.urls")),
     path("", include("tierdesk.logs.urls")),
+    path("", include("tierdesk.search.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),

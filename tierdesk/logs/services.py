@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from tierdesk.core import clock
 from tierdesk.core.actor import SYSTEM, Actor
@@ -18,6 +19,10 @@ from tierdesk.tickets.models import AttachmentKind, EventKind, TicketEvent
 from tierdesk.tickets.sniff import is_text_type
 
 BATCH = 1000
+
+# Sent with `log_file=` once a log has been read (inside the reading's transaction), for
+# the apps above to refresh what they derive from its lines (search, signatures).
+parsed = Signal()
 
 
 def on_ticket_event(sender: Any, *, event: TicketEvent, **kwargs: Any) -> None:
@@ -67,6 +72,7 @@ def log_parse(*, actor: Actor = SYSTEM, attachment_id: int) -> LogFile:
             log_file.lines, log_file.errors = lines, errors
             log_file.first_time, log_file.last_time = first, last
         log_file.save()
+        parsed.send(sender=LogFile, log_file=log_file)
     return log_file
 
 
