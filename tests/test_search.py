@@ -363,3 +363,25 @@ def test_occurred_at_is_unchanged_by_search(world, acme_ticket):
     search(world.actor("l2"), "quarantine")
     acme_ticket.refresh_from_db()
     assert acme_ticket.occurred_at == before and before < acme_ticket.created_at + timedelta(1)
+
+
+def test_reindex_reads_unread_logs_and_rebuilds_every_document(world, acme_ticket):
+    # given a document lost (a restore) and a log attached but never read
+    from django.core.management import call_command
+
+    from tierdesk.logs.models import LogFile
+
+    services.attachment_add(
+        actor=world.actor("acme_l1"),
+        ticket_id=acme_ticket.pk,
+        file=log_with(acme_ticket, "Quokka failure"),
+        filename="x.log",
+        kind=AttachmentKind.LOG,
+    )
+    SearchDocument.objects.all().delete()
+    assert LogFile.objects.get().status == "pending"
+    # when the index is rebuilt with the logs
+    call_command("search_reindex", "--logs", stdout=__import__("io").StringIO())
+    # then the log was read and the ticket is found by its error line again
+    assert LogFile.objects.get().status == "parsed"
+    assert numbers(search(world.actor("l2"), "quokka")) == [acme_ticket.number]
