@@ -42,73 +42,93 @@ def _pg(
     tsv = "staff_tsv" if staff else "public_tsv"
     body = "d.public_body || E'\\n' || d.staff_body" if staff else "d.public_body"
     text = parsed.text
-    allowed_sql, allowed_params = allowed or ("SELECT ticket_id FROM search_searchdocument", [])
-    matches: list[str] = []
+    allowed_sql, allowed_params = allowed or ("", [])
+    restrict = "TRUE" if allowed is None else f"d.ticket_id IN ({allowed_sql})"
+    cap = COUNT_CAP + 1
+    # The candidates: the newest COUNT_CAP + 1 matches, found through the indexes (GIN for
+    # a rare word, the primary key newest first for a common one; references by number)
+    # — then only these are ranked, so a word in half the tickets costs what a rare one
+    # does.
+    branches: list[str] = []
     params: list = []
+    text_match: list[str] = []
     if parsed.positive:
-        matches.append(f"d.{tsv} @@ {_PG_QUERY}")
+        text_match.append(f"d.{tsv} @@ {_PG_QUERY}")
         params += [text, text, text]
         for term in parsed.positive:
             if term.id_like:
                 # A piece of an ID or an address: the trigram index answers substrings.
-                matches.append("d.ids ILIKE %s")
+                text_match.append("d.ids ILIKE %s")
                 params.append("%" + _like_escape(term.text) + "%")
+        branches.append(
+            f"(SELECT d.ticket_id FROM search_searchdocument d WHERE {restrict} AND "
+            f"({' OR '.join(text_match)}) ORDER BY d.ticket_id DESC LIMIT {cap})"
+        )
+        params = [*allowed_params, *params]
     if parsed.numbers:
         marks = ", ".join(["%s"] * len(parsed.numbers))
-        matches.append(f"d.ticket_id IN (SELECT id FROM tickets_ticket WHERE number IN ({marks}))")
-        params += parsed.numbers
-    if matches:
-        where = "(" + " OR ".join(matches) + ")"
-        score = (
-            f"(ts_rank_cd(d.{tsv}, {_PG_QUERY}) + CASE WHEN t.number IN ("
-            + ", ".join(["%s"] * len(parsed.numbers or [0]))
-            + ") THEN 10 ELSE 0 END)"
+        branches.append(
+            "(SELECT d.ticket_id FROM search_searchdocument d JOIN tickets_ticket t ON "
+            f"t.id = d.ticket_id WHERE {restrict} AND t.number IN ({marks}))"
         )
-        score_params = [text, text, text, *(parsed.numbers or [0])]
-    else:
-        where, score, score_params = "TRUE", "0.0", []
-    # The candidates: the newest COUNT_CAP + 1 matches, found through the indexes (GIN for
-    # a rare word; the primary key, newest first, for a common one) — then only these are
-    # ranked, so a word in half the tickets costs what a rare one does.
-    restrict = "TRUE" if allowed is None else f"d.ticket_id IN ({allowed_sql})"
-    candidates = (
-        "SELECT d.ticket_id FROM search_searchdocument d "
-        f"WHERE {restrict} AND {where} "
-        f"ORDER BY d.ticket_id DESC LIMIT {COUNT_CAP + 1}"
+        params += [*allowed_params, *parsed.numbers]
+    if not branches:
+        branches.append(
+            f"(SELECT d.ticket_id FROM search_searchdocument d WHERE {restrict} "
+            f"ORDER BY d.ticket_id DESC LIMIT {cap})"
+        )
+        params += allowed_params
+    candidates = " UNION ".join(branches)
+    numbers = parsed.numbers or [0]
+    score = (
+        f"ts_rank_cd(d.{tsv}, {_PG_QUERY}) + CASE WHEN t.number IN ("
+        + ", ".join(["%s"] * len(numbers))
+        + ") THEN 10 ELSE 0 END"
     )
-    candidate_params = [*allowed_params, *params]
-    base = (
-        f"SELECT d.ticket_id, {score}::float8 AS score FROM ({candidates}) c "
-        "JOIN search_searchdocument d ON d.ticket_id = c.ticket_id "
-        "JOIN tickets_ticket t ON t.id = d.ticket_id"
-    )
-    base_params = [*score_params, *candidate_params]
     keyset, keyset_params = _keyset(after)
-    page_sql = (
-        f"SELECT s.ticket_id, s.score, ts_headline('english'::regconfig, d.title || E'\\n' || "
-        f"{body}, {_PG_QUERY}, %s) FROM ({base}) s JOIN search_searchdocument d ON "
-        f"d.ticket_id = s.ticket_id WHERE {keyset} ORDER BY s.score DESC, s.ticket_id DESC "
-        "LIMIT %s"
-    )
     options = (
         f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=8, MaxFragments=2, "
         "FragmentDelimiter= … "
     )
-    headline_text = text or " "
-    page_params = [
-        headline_text,
-        headline_text,
-        headline_text,
-        options,
-        *base_params,
+    query_text = text or " "
+    # One statement: the candidates once, ranked, counted (a window over all of them),
+    # the page cut by the keyset, and headlines for the page's rows only.
+    sql = (
+        f"WITH c AS MATERIALIZED (SELECT ticket_id FROM ({candidates}) u "
+        f"ORDER BY ticket_id DESC LIMIT {cap}), "
+        f"s AS (SELECT d.ticket_id, ({score})::float8 AS score, count(*) OVER () AS total "
+        "FROM c JOIN search_searchdocument d ON d.ticket_id = c.ticket_id "
+        "JOIN tickets_ticket t ON t.id = d.ticket_id), "
+        f"p AS (SELECT * FROM s WHERE {keyset} ORDER BY score DESC, ticket_id DESC LIMIT %s) "
+        f"SELECT p.ticket_id, p.score, ts_headline('english'::regconfig, d.title || E'\\n' || "
+        f"{body}, {_PG_QUERY}, %s), p.total FROM p JOIN search_searchdocument d ON "
+        "d.ticket_id = p.ticket_id ORDER BY p.score DESC, p.ticket_id DESC"
+    )
+    sql_params = [
+        *params,
+        query_text,
+        query_text,
+        query_text,
+        *numbers,
         *keyset_params,
         limit,
+        query_text,
+        query_text,
+        query_text,
+        options,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(page_sql, page_params)
-        rows = [Row(r[0], float(r[1]), r[2] or "") for r in cursor.fetchall()]
-        cursor.execute(f"SELECT count(*) FROM ({candidates}) c", candidate_params)
-        count = cursor.fetchone()[0]
+        cursor.execute(sql, sql_params)
+        fetched = cursor.fetchall()
+        rows = [Row(r[0], float(r[1]), r[2] or "") for r in fetched]
+        if fetched:
+            count = fetched[0][3]
+        else:  # past the last page (or nothing at all): count the candidates alone
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT ticket_id FROM ({candidates}) u LIMIT {cap}) c",
+                params,
+            )
+            count = cursor.fetchone()[0]
     return rows, count
 
 
@@ -120,7 +140,7 @@ def _keyset(after) -> tuple[str, list]:
     if after is None:
         return "TRUE", []
     score, ticket_id = after
-    return "(s.score < %s OR (s.score = %s AND s.ticket_id < %s))", [score, score, ticket_id]
+    return "(score < %s OR (score = %s AND ticket_id < %s))", [score, score, ticket_id]
 
 
 # SQLite (FTS5) -----------------------------------------------------------------------------

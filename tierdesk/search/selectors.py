@@ -46,12 +46,10 @@ class Results:
     next_cursor: str | None = None
 
 
-def visible_documents(actor: Actor) -> QuerySet[SearchDocument]:
-    return SearchDocument.objects.filter(ticket_id__in=visible_tickets(actor).values("pk"))
-
-
-def _filtered(actor: Actor, parsed: Parsed) -> QuerySet[SearchDocument]:
-    docs = visible_documents(actor)
+def _filtered(actor: Actor, parsed: Parsed) -> QuerySet[Ticket]:
+    """The tickets the actor may see, narrowed by the query's filters: the subquery that
+    the text query runs within."""
+    tickets = visible_tickets(actor)
     f = parsed.filters
     if "status" in f:
         value = f["status"].lower()
@@ -59,13 +57,15 @@ def _filtered(actor: Actor, parsed: Parsed) -> QuerySet[SearchDocument]:
         if statuses is None:
             choices = ", ".join([*STATUS_ALIASES, *Status.values])
             raise InvalidInput({"q": f"status: must be one of {choices}"})
-        docs = docs.filter(status__in=statuses)
+        tickets = tickets.filter(status__in=statuses)
     if "level" in f:
         value = f["level"].lower().removeprefix("l")
         if value in ("1", "2", "3"):
-            docs = docs.filter(level=int(value))
+            tickets = tickets.filter(level=int(value))
         elif f["level"].lower() in LOG_LEVELS:
-            docs = docs.filter(max_log_level__gte=LOG_LEVELS[f["level"].lower()])
+            floor = LOG_LEVELS[f["level"].lower()]
+            logged = SearchDocument.objects.filter(max_log_level__gte=floor)
+            tickets = tickets.filter(pk__in=logged.values("ticket_id"))
         else:
             raise InvalidInput(
                 {"q": "level: must be 1, 2, 3 (L1…L3) or a log level: " + ", ".join(LOG_LEVELS)}
@@ -77,14 +77,14 @@ def _filtered(actor: Actor, parsed: Parsed) -> QuerySet[SearchDocument]:
             | Q(display_name__icontains=value)
             | Q(ticket_tag__iexact=value)
         )
-        docs = docs.filter(partner_id__in=partners.values("pk"))
+        tickets = tickets.filter(partner_id__in=partners.values("pk"))
     if "flow" in f:
-        docs = docs.filter(flow_id__istartswith=f["flow"].lower())
+        tickets = tickets.filter(flow_id__istartswith=f["flow"].lower())
     if "customer" in f:
         value = f["customer"]
         people = User.objects.filter(Q(email__icontains=value) | Q(full_name__icontains=value))
-        docs = docs.filter(customer_id__in=people.values("pk"))
-    return docs
+        tickets = tickets.filter(customer_id__in=people.values("pk"))
+    return tickets
 
 
 def _cursor_out(score: float, ticket_id: int) -> str:
@@ -125,7 +125,7 @@ def search(
     allowed: tuple[str, list] | None = None
     if not (actor.sees_all_partners and not parsed.filters):
         # (someone who sees every ticket, with no filter, needs no subquery at all)
-        allowed = _filtered(actor, parsed).values("ticket_id").query.sql_with_params()
+        allowed = _filtered(actor, parsed).order_by().values("pk").query.sql_with_params()
     rows, count = backends.run(
         parsed, allowed, staff=not actor.is_customer, after=after, limit=limit + 1
     )
