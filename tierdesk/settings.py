@@ -161,6 +161,8 @@ INSTALLED_APPS = [
     "tierdesk.notifications",
     "tierdesk.presence",
     "tierdesk.timelog",
+    "tierdesk.logs",
+    "tierdesk.search",
 ]
 
 MIDDLEWARE = [

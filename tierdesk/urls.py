@@ -15,6 +15,8 @@ urlpatterns = [
     path("notifications/", include("tierdesk.notifications.urls")),
     path("presence/", include("tierdesk.presence.urls")),
     path("time/", include("tierdesk.timelog.urls")),
+    path("", include("tierdesk.logs.urls")),
+    path("", include("tierdesk.search.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),

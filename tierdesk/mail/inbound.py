@@ -31,6 +31,11 @@
    type) is left out and the sender is told why. The quoted history is trimmed from the
    text; the original mail is attached as an internal `.eml`.
 
+Secrets never reach storage: the body, subject and attachments go through the ticket
+services, which redact them (and count what they masked on each attachment); the raw
+copies kept — the held mail, the `.eml` — are scrubbed first (`scrub.scrub_mail`), and the
+subject recorded for dedup is redacted.
+
 Anything that fails while routing rolls the whole mail back and holds it with the
 reason; only a database that cannot be reached raises `TemporaryFailure` (exit 75 for
 the MTA; the IMAP fetch leaves the mail for next time).
@@ -47,10 +52,12 @@ from django.db.models import Q
 
 from tierdesk.accounts.models import Organisation, OrgKind
 from tierdesk.core import clock
+from tierdesk.core.redaction import redact_text
 from tierdesk.mail import authentication, parsing
 from tierdesk.mail.models import HeldMail, HeldReason, InboundMessage, InboundOutcome, Mailbox
 from tierdesk.mail.outbound import dedup_key
 from tierdesk.mail.routing import Hold, IntakeResult, TemporaryFailure, clean, route
+from tierdesk.mail.scrub import scrub_mail
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +191,7 @@ def intake(
                     verified=verdict.verified,
                     authentication=clean(verdict.how)[:300],
                     from_email=parsed.from_email[:320],
-                    subject=clean(parsed.subject)[:300],
+                    subject=redact_text(clean(parsed.subject))[:300],
                     source=source[:100],
                     outcome=InboundOutcome.IGNORED,
                 )
@@ -236,18 +243,19 @@ def _hold(raw, key, parsed, reason, detail, source, organisation, held) -> Intak
                     dedup_key=key,
                     defaults={
                         "reason": reason,
-                        "detail": clean(detail),
-                        "raw": raw,
-                        "size": len(raw),
+                        "detail": redact_text(clean(detail)),
+                        "raw": (scrubbed := scrub_mail(raw)),
+                        "size": len(scrubbed),
                         "from_email": parsed.from_email[:320] if parsed else "",
-                        "subject": clean(parsed.subject)[:300] if parsed else "",
+                        "subject": redact_text(clean(parsed.subject))[:300] if parsed else "",
                         "source": source[:100],
                         "organisation": organisation,
                     },
                 )
                 if created:
                     return IntakeResult(HELD, detail=detail, held_id=held.pk)
-            held.reason, held.detail, held.attempts = reason, clean(detail), held.attempts + 1
+            held.reason, held.attempts = reason, held.attempts + 1
+            held.detail = redact_text(clean(detail))
             held.resolved_at, held.resolution = None, ""
             held.save(
                 update_fields=[

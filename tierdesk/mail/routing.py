@@ -32,6 +32,7 @@ from tierdesk.mail import authentication, notifications, parsing
 from tierdesk.mail.authentication import Verdict
 from tierdesk.mail.models import HeldReason, InboundMessage, InboundOutcome, MailKind, OutboundMail
 from tierdesk.mail.outbound import Draft, dedup_key, header_text, sender_for, write
+from tierdesk.mail.scrub import scrub_mail
 from tierdesk.tickets import services as tickets
 from tierdesk.tickets.access import get_ticket, get_ticket_by_number, visible_messages
 from tierdesk.tickets.models import AttachmentKind, Channel, Status, Ticket
@@ -284,6 +285,7 @@ def _attach(parsed, raw: bytes, log, actor: Actor, ticket: Ticket, *, message_id
             refused.append((part.filename, reason))
     limit = settings.TIERDESK_MAX_UPLOAD_BYTES
     original = raw if len(raw) <= limit else parsing.strip_large_parts(raw, limit // 4)
+    original = scrub_mail(original)  # the kept original holds no secret either
     if len(original) <= limit:
         stamp = clock.now().strftime("%Y%m%d-%H%M%S")
         tickets.attachment_add(

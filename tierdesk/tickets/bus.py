@@ -50,6 +50,7 @@ ORDER_OUTBOX = 20
 ORDER_MAIL = 30
 ORDER_NOTIFICATIONS = 40
 ORDER_ROTA = 50  # in the transaction it only looks; it assigns after commit
+ORDER_INDEX = 60  # logs to read and search documents: after everything else has written
 
 
 @dataclass(frozen=True)

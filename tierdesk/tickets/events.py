@@ -11,7 +11,6 @@ from tierdesk.core.actor import Actor
 from tierdesk.tickets import bus
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
-
 def record(
     *,
     ticket: Ticket,

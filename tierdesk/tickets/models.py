@@ -246,6 +246,9 @@ class Attachment(TimeStamped):
     internal = models.BooleanField(
         default=True, help_text="Internal attachments are never shown to customers."
     )
+    redactions = models.JSONField(
+        default=dict, blank=True, help_text="How many secrets of each kind were masked on upload."
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]

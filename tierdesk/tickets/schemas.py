@@ -260,6 +260,11 @@ class AttachmentOut(Schema):
     size: int
     sha256: str
     internal: bool
+    redactions: dict[str, int] = Field(
+        default_factory=dict,
+        description="How many secrets of each kind were masked on upload "
+        '(e.g. {"bearer": 2}); the stored bytes, size and sha256 are the masked ones.',
+    )
     created_at: datetime
     download_url: str
 

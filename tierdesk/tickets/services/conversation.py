@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import IO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 
 from tierdesk.accounts.models import Role
@@ -15,6 +13,7 @@ from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, PayloadTooLarge, WrongState
 from tierdesk.tickets import bus, events
+from tierdesk.core.redaction import redact_text
 from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.models import (
     Attachment,
@@ -26,10 +25,10 @@ from tierdesk.tickets.models import (
     Status,
     Ticket,
 )
+from tierdesk.tickets.services import _upload
 from tierdesk.tickets.services.transitions import customer_reply_in_tx
-from tierdesk.tickets.sniff import is_image_type, is_text_type, sniff_content_type
+from tierdesk.tickets.sniff import is_image_type, is_text_type
 
-SNIFF_BYTES = 8192
 CUSTOMER_INTERNAL = "is set by support: what a customer writes is public to them"
 # Path separators and control characters (NUL, CR/LF…) never reach a stored label.
 _UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -64,6 +63,7 @@ def message_add(
     _writable(ticket)
     if not isinstance(body, str) or not body.strip():
         raise InvalidInput({"body": "must not be empty"})
+    body = redact_text(body)
     if "\x00" in body:
         # Mail intake and direct callers too: PostgreSQL cannot store a NUL character.
         raise InvalidInput({"body": "contains a NUL character"})
@@ -85,25 +85,6 @@ def message_add(
         data={"message_id": message.pk},
     )
     return message
-
-
-def _read_limited(file: IO[bytes] | bytes) -> bytes:
-    limit = settings.TIERDESK_MAX_UPLOAD_BYTES
-    if isinstance(file, bytes | bytearray):
-        content = bytes(file)
-    else:
-        content = file.read(limit + 1)
-    if len(content) > limit:
-        raise PayloadTooLarge(f"The file is larger than {_size_text(limit)}.")
-    return content
-
-
-def _size_text(size: int) -> str:
-    """A byte count as people read it: 25 MiB, 1.5 MiB, 512 KiB, 100 bytes."""
-    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
-        if size >= factor:
-            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{size} bytes"
 
 
 def _check_kind(kind: str, content_type: str) -> None:
@@ -137,10 +118,10 @@ def attachment_add(
     from a customer is refused, 422 naming `internal`); staff attachments are internal
     unless said otherwise."""
     now = clock.now()
-    content = _read_limited(file)
-    if not content:
-        raise InvalidInput({"file": "is empty"})
-    content_type = sniff_content_type(content[:SNIFF_BYTES])
+    # Streamed in chunks: text is redacted on its way in, so size and SHA-256 are the
+    # stored (masked) bytes'.
+    upload = _upload.prepare(file, limit=settings.TIERDESK_MAX_UPLOAD_BYTES)
+    content_type = upload.content_type
     _check_kind(kind, content_type)
     ticket = get_ticket(actor, ticket_id, for_update=True)
     _writable(ticket)
@@ -155,7 +136,7 @@ def attachment_add(
         message = ticket.messages.filter(pk=message_id).first()
         if message is None or (actor.is_customer and message.internal):
             raise InvalidInput({"message_id": "is not a message of this ticket"})
-    digest = hashlib.sha256(content).hexdigest()
+    digest = upload.sha256
     safe_name = _safe_filename(filename)
     attachment = Attachment(
         ticket=ticket,
@@ -164,11 +145,12 @@ def attachment_add(
         kind=kind,
         filename=safe_name,
         content_type=content_type,
-        size=len(content),
+        size=upload.size,
         sha256=digest,
         internal=internal,
+        redactions=upload.redactions,
     )
-    attachment.file.save(safe_name, ContentFile(content), save=False)
+    attachment.file.save(safe_name, upload.file, save=False)
     attachment.save()
     events.record(
         ticket=ticket,
@@ -214,9 +196,9 @@ def reproduction_record(
         reproduced=reproduced,
         steps=steps,
         environment=environment,
-        observed=observed,
-        analysis=analysis,
-        evidence_log_lines=evidence_log_lines,
+        observed=redact_text(observed),
+        analysis=redact_text(analysis),
+        evidence_log_lines=redact_text(evidence_log_lines),
     )
     record.evidence.set(evidence)
     events.record(

@@ -12,6 +12,7 @@ from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
 from tierdesk.core.models import next_in_sequence
+from tierdesk.core.redaction import redact_fields
 from tierdesk.directory.selectors import directory_owners
 from tierdesk.tickets import bus, events, selectors, workflow
 from tierdesk.tickets.access import get_ticket
@@ -133,6 +134,7 @@ def ticket_create(
     action = "create_handed_over" if hand_over else "create"
     cleaned, errors = clean_ticket_fields(data, now=now, creating=True)
     errors.update(_customer_refusals(actor, data, customer=customer, hand_over=hand_over))
+    cleaned = redact_fields(cleaned)  # secrets masked before anything is stored
     if errors:
         raise InvalidInput(errors)
     if actor.org_id is None:
@@ -210,6 +212,7 @@ def ticket_update(
             raise WrongState("A resolved or closed ticket cannot be edited; reopen it first.")
         raise Forbidden("You may not edit this ticket at its level.")
     cleaned, errors = clean_ticket_fields(changes, now=now, creating=False)
+    cleaned = redact_fields(cleaned)  # secrets masked before anything is stored
     if actor.is_customer:
         errors.update(staff_only_errors(changes))
     if errors:

@@ -20,6 +20,7 @@ from django.db import transaction
 from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import InvalidInput
+from tierdesk.core.redaction import redact_fields, redact_text
 from tierdesk.tickets import selectors, workflow
 from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.models import (
@@ -67,6 +68,7 @@ def ticket_take(*, actor: Actor, ticket_id: int, version: int | None = None) -> 
 
 
 def _message(ticket: Ticket, actor: Actor, body: str, *, internal: bool, channel: str) -> Message:
+    body = redact_text(body)
     return Message.objects.create(
         ticket=ticket, author=actor.user, body=body, internal=internal, channel=channel
     )
@@ -423,4 +425,5 @@ def ticket_act(
     for key in keys:
         if key not in kwargs and key in _DEFAULTS:
             kwargs[key] = _DEFAULTS[key]
+    kwargs = redact_fields(kwargs)  # notes, reasons, resolutions: secrets masked first
     return service(actor=actor, ticket_id=ticket_id, version=version, **kwargs)
