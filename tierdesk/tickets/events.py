@@ -11,6 +11,7 @@ from tierdesk.core.actor import Actor
 from tierdesk.tickets import bus
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
+
 def record(
     *,
     ticket: Ticket,

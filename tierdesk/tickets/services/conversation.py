@@ -11,9 +11,9 @@ from django.db import transaction
 from tierdesk.accounts.models import Role
 from tierdesk.core import clock
 from tierdesk.core.actor import Actor
-from tierdesk.core.errors import Forbidden, InvalidInput, PayloadTooLarge, WrongState
-from tierdesk.tickets import bus, events
+from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
 from tierdesk.core.redaction import redact_text
+from tierdesk.tickets import bus, events
 from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.models import (
     Attachment,
