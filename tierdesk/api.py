@@ -61,6 +61,15 @@ TAGS = [
     {"name": "webhooks", "description": "Signed event deliveries to your systems."},
     {"name": "time", "description": "Minutes staff spent on a ticket, by level and person."},
     {"name": "notifications", "description": "Support staff's in-app notifications."},
+    {
+        "name": "logs",
+        "description": "Lines of a ticket's uploaded logs around when it happened, as the "
+        "caller may read them.",
+    },
+    {
+        "name": "search",
+        "description": "Full-text search over what the caller may see, and similar tickets.",
+    },
     {"name": "kb", "description": "Knowledge-base articles, as the caller may read them."},
     {
         "name": "triage",

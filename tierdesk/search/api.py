@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from tierdesk.core.api_support import READ_ERRORS, Text, request_actor
+from tierdesk.core.api_support import READ_ERRORS, Level, Text, request_actor
 from tierdesk.search import selectors
 from tierdesk.tickets.access import get_ticket
+from tierdesk.tickets.api_enums import TicketStatus
 from tierdesk.tickets.models import Ticket
 
 router = Router(tags=["search"])
 
-StatusName = Literal["new", "in_progress", "waiting_on_customer", "verifying", "resolved", "closed"]
 
 
 class SearchFilters(Schema):
@@ -33,8 +31,8 @@ class SearchHitOut(Schema):
     number: int
     reference: str
     title: str
-    status: StatusName
-    level: Literal[1, 2, 3]
+    status: TicketStatus  # type: ignore[valid-type]
+    level: Level  # type: ignore[valid-type]
     score: float
     snippet: str = Field(description="HTML: the text escaped, the matches in <mark>.")
 
@@ -51,7 +49,7 @@ class SimilarOut(Schema):
     number: int
     reference: str
     title: str
-    status: StatusName
+    status: TicketStatus  # type: ignore[valid-type]
     resolution: str
     reasons: list[str] = Field(description="Why it matched: same error, same flow, similar words.")
 

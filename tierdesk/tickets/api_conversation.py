@@ -84,6 +84,7 @@ def attachment_out(a: Attachment) -> dict:
         "size": a.size,
         "sha256": a.sha256,
         "internal": a.internal,
+        "redactions": a.redactions or {},
         "created_at": a.created_at,
         "download_url": reverse("api:download_attachment", kwargs={"attachment_id": a.pk}),
     }
