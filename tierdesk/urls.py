@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from tierdesk.accounts import views as account_views
 from tierdesk.api import api
+from tierdesk.reports.prometheus import metrics_view
 from tierdesk.tickets import views as ticket_views
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("portal/", include("tierdesk.portal.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
+    path("reports/", include("tierdesk.reports.urls")),
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),
     path("logout/", account_views.sign_out, name="logout"),
