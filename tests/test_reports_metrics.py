@@ -33,7 +33,7 @@ def summary(world, actor="lead"):
 
 def test_summary_rates_match_the_hand_count(week):
     # Given the week: A..F opened in it, P the week before
-    world, ids = week
+    world, _ids = week
     # When the support lead reads the summary
     s = summary(world)
     # Then: 6 opened (A-F), 1 the week before (P)

@@ -14,6 +14,7 @@ from tierdesk.accounts.services import token_authenticate
 from tierdesk.core.errors import DomainError
 from tierdesk.directory.api import router as directory_router
 from tierdesk.notify.api import router as notify_router
+from tierdesk.reports.api import router as reports_router
 from tierdesk.tickets.api import router as tickets_router
 
 
@@ -92,3 +93,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", tickets_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
+api.add_router("/", reports_router)

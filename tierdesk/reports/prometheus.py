@@ -103,7 +103,7 @@ class DatabaseCollector:
             breached.add_metric([str(level)], breach or 0)
         yield from (tickets, at_risk, breached)
 
-        ((outbox, deliveries, oldest_delivery),) = _rows(
+        ((outbox, deliveries, _oldest),) = _rows(
             "SELECT (SELECT COUNT(*) FROM notify_outboxevent WHERE fanned_out_at IS NULL), "
             "(SELECT COUNT(*) FROM notify_delivery WHERE status = 'pending'), "
             "(SELECT MIN(created_at) FROM notify_delivery WHERE status = 'pending')"

@@ -108,15 +108,19 @@ def json_texts(column: str, path: str = "") -> str:
     (`column`, or its member `path` such as 'items')."""
     if is_postgres():
         source = f"{column}->'{path}'" if path else column
-        return f"jsonb_array_elements_text(CASE WHEN jsonb_typeof({source}) = 'array' THEN {source} ELSE '[]'::jsonb END) AS j(value)"
+        return f"jsonb_array_elements_text({_array(source)}) AS j(value)"
     return f"json_each({column}, '$.{path}') AS j" if path else f"json_each({column}) AS j"
+
+
+def _array(source: str) -> str:
+    return f"CASE WHEN jsonb_typeof({source}) = 'array' THEN {source} ELSE '[]'::jsonb END"
 
 
 def json_objects(column: str, path: str) -> str:
     """A FROM item yielding `j.value` for each object of the array `column.path`."""
     if is_postgres():
         source = f"{column}->'{path}'"
-        return f"jsonb_array_elements(CASE WHEN jsonb_typeof({source}) = 'array' THEN {source} ELSE '[]'::jsonb END) AS j(value)"
+        return f"jsonb_array_elements({_array(source)}) AS j(value)"
     return f"json_each({column}, '$.{path}') AS j"
 
 
@@ -166,7 +170,8 @@ class Statement:
     def with_events(self) -> None:
         self.ctes.append(
             "ev AS (SELECT e.id, e.ticket_id, e.kind, e.from_level, e.from_status, "
-            f"e.to_level, e.to_status, e.actor_id, e.created_at, {json_member('e.data', 'cause')} "
+            "e.to_level, e.to_status, e.actor_id, e.created_at, "
+            f"{json_member('e.data', 'cause')} "
             "AS cause FROM tickets_ticketevent e "
             "JOIN scope s ON s.id = e.ticket_id)"
         )

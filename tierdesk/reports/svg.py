@@ -69,7 +69,8 @@ def _frame(title: str, top: float) -> str:
     return (
         f'<line class="chart-axis" x1="{PAD_L}" y1="{PAD_T}" x2="{PAD_L}" y2="{bottom}"/>'
         f'<line class="chart-axis" x1="{PAD_L}" y1="{bottom}" x2="{WIDTH - 8}" y2="{bottom}"/>'
-        f'<text class="chart-label" x="{PAD_L - 4}" y="{PAD_T + 4}" text-anchor="end">{top:g}</text>'
+        f'<text class="chart-label" x="{PAD_L - 4}" y="{PAD_T + 4}" '
+        f'text-anchor="end">{top:g}</text>'
         f'<text class="chart-label" x="{PAD_L - 4}" y="{bottom}" text-anchor="end">0</text>'
     )
 

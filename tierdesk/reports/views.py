@@ -43,8 +43,13 @@ def _setup(request: HttpRequest) -> tuple[Scope, Period, ReportFilterForm] | Htt
     form = ReportFilterForm(request.GET, partners=_partners(actor))
     if not form.is_valid():
         return render(request, "reports/invalid.html", {"form": form}, status=422)
+    partner = form.cleaned_data.get("partner")
+    if "partner" not in form.fields and request.GET.get("partner"):
+        # a partner admin naming a partner: their own is theirs, any other is "not found"
+        raw = request.GET["partner"]
+        partner = int(raw) if raw.isdigit() else -1
     try:
-        scope = report_scope(actor, form.cleaned_data.get("partner"))
+        scope = report_scope(actor, partner)
     except DomainError as exc:
         refuse(exc)
         raise
@@ -86,8 +91,13 @@ def _present(table: Table, scope: Scope, period: Period) -> dict[str, Any]:
     return {
         "table": table,
         "cells": _cells(table, scope, period),
-        "csv": f"{reverse('report-table', args=[table.name])}?{_query(scope, period, format='csv')}",
+        "csv": f"{reverse('report-table', args=[table.name])}?"
+        f"{_query(scope, period, format='csv')}",
     }
+
+
+def _drill(scope: Scope, period: Period, **params: Any) -> str:
+    return f"{reverse('report-tickets')}?{_query(scope, period, **params)}"
 
 
 @login_required
@@ -108,8 +118,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "causes": svg.bar_chart(
             _("L1 resolutions by cause"),
             [
-                (r["label"], r["resolved"],
-                 f"{reverse('report-tickets')}?{_query(scope, period, set='resolved', level=1, cause=r['cause'])}")
+                (r["label"], r["resolved"], _drill(scope, period, set="resolved", level=1,
+                                                   cause=r["cause"]))
                 for r in tables["l1_causes"].rows
             ],
         ),
