@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from tests.factories import build_world
 from tests.reports_world import DAY, build_week
+from tierdesk.core.errors import Forbidden, NotFound
 from tierdesk.reports import sql as q
 from tierdesk.reports.access import report_scope
 from tierdesk.reports.catalogue import REPORTS
@@ -200,4 +200,31 @@ def test_metrics_count_queues_per_level_and_status(week, client, settings):
     # P new@L1, F in progress@L1, E in progress@L3
     assert 'tierdesk_tickets{level="1",status="new"} 1.0' in body
     assert 'tierdesk_tickets{level="3",status="in_progress"} 1.0' in body
-    _ = timezone
+
+
+# role -> (may read, partner asked for -> the partner the scope is narrowed to, or the error)
+SCOPE_MATRIX = {
+    "lead": {None: None, "acme": "acme", "globex": "globex"},
+    "admin": {None: None, "acme": "acme", "globex": "globex"},
+    "l2": {None: None, "acme": "acme", "globex": "globex"},
+    "acme_admin": {None: "acme", "acme": "acme", "globex": NotFound},
+    "globex_admin": {None: "globex", "acme": NotFound, "globex": "globex"},
+    "acme_l1": {None: Forbidden, "acme": Forbidden, "globex": Forbidden},
+    "vendor_l1": {None: Forbidden, "acme": Forbidden, "globex": Forbidden},
+    "l3": {None: Forbidden, "acme": Forbidden, "globex": Forbidden},
+    "acme_customer": {None: Forbidden, "acme": Forbidden, "globex": Forbidden},
+}
+
+
+def test_report_scope_matrix(world):
+    # Given every role, asking for all partners, Acme or Globex
+    for role, answers in SCOPE_MATRIX.items():
+        for asked, expected in answers.items():
+            partner_id = getattr(world, asked).pk if asked else None
+            # Then the scope is narrowed as written above, or refused
+            if isinstance(expected, type):
+                with pytest.raises(expected):
+                    report_scope(world.actor(role), partner_id)
+                continue
+            scope = report_scope(world.actor(role), partner_id)
+            assert scope.partner_id == (getattr(world, expected).pk if expected else None), role

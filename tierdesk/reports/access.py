@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from tierdesk.accounts.models import Role
+from tierdesk.accounts.models import Organisation, OrgKind, Role
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, NotFound
 from tierdesk.tickets.access import visible_tickets
@@ -42,6 +42,14 @@ class Scope:
         if self.partner_id is not None:
             tickets = tickets.filter(partner_id=self.partner_id)
         return tickets
+
+
+def partner_choices(actor: Actor) -> list[tuple[int, str]]:
+    """The partners this actor may pick (none for a partner admin: theirs is implied)."""
+    if actor.role not in ALL_PARTNER_ROLES:
+        return []
+    partners = Organisation.objects.filter(kind=OrgKind.PARTNER).order_by("name")
+    return list(partners.values_list("pk", "name"))
 
 
 def may_see_reports(actor: Actor | None) -> bool:

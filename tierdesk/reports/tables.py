@@ -39,7 +39,7 @@ class Table:
         for dim, source in column.dims:
             value = source[1] if isinstance(source, tuple) else row.get(source)
             if value in (None, ""):
-                return None
+                continue  # a figure over every value of the dimension (resolution: no level)
             params[dim] = value
         if row.get("partner_id"):
             params["partner"] = row["partner_id"]

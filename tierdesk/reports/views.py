@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from tierdesk.accounts.models import Organisation, OrgKind
 from tierdesk.core.errors import DomainError
 from tierdesk.reports import svg
-from tierdesk.reports.access import Scope, report_scope
+from tierdesk.reports.access import OWN_PARTNER_ROLES, Scope, partner_choices, report_scope
 from tierdesk.reports.catalogue import REPORTS
 from tierdesk.reports.drilldown import MAX_LISTED, drill_ticket_ids, drill_tickets
 from tierdesk.reports.forms import ReportFilterForm
@@ -30,17 +29,9 @@ DASHBOARD = ("summary", "levels", "backlog", "l1_causes", "sla_levels", "handove
 HANDOVER = ("handover_partners", "handover_items", "handover_agents", "handover_agent_items")
 
 
-def _partners(scope_actor) -> list[tuple[int, str]]:
-    if scope_actor.role == "partner_admin":
-        return []
-    return list(
-        Organisation.objects.filter(kind=OrgKind.PARTNER).values_list("pk", "name").order_by("name")
-    )
-
-
 def _setup(request: HttpRequest) -> tuple[Scope, Period, ReportFilterForm] | HttpResponse:
     actor = actor_or_403(request)
-    form = ReportFilterForm(request.GET, partners=_partners(actor))
+    form = ReportFilterForm(request.GET, partners=partner_choices(actor))
     if not form.is_valid():
         return render(request, "reports/invalid.html", {"form": form}, status=422)
     partner = form.cleaned_data.get("partner")
@@ -58,7 +49,7 @@ def _setup(request: HttpRequest) -> tuple[Scope, Period, ReportFilterForm] | Htt
 
 def _query(scope: Scope, period: Period, **extra: Any) -> str:
     params: dict[str, Any] = {"from": period.start.isoformat(), "to": period.end.isoformat()}
-    if scope.partner_id and scope.actor.role != "partner_admin":
+    if scope.partner_id and scope.actor.role not in OWN_PARTNER_ROLES:
         params["partner"] = scope.partner_id
     params.update({k: v for k, v in extra.items() if v not in (None, "")})
     return urlencode(params)
@@ -79,7 +70,7 @@ def _cells(table: Table, scope: Scope, period: Period) -> list[list[dict[str, An
                 partner = link.pop("partner", None)
                 narrowed = Scope(scope.actor, partner or scope.partner_id)
                 href = f"{base}?{_query(narrowed, p, **link)}"
-                if scope.actor.role == "partner_admin":
+                if scope.actor.role in OWN_PARTNER_ROLES:
                     href = f"{base}?{_query(scope, p, **link)}"
             cells.append({"value": row.get(column.key), "kind": column.kind, "href": href,
                           "unit": row.get("unit")})  # fmt: skip
