@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import build_world
 from tests.reports_world import DAY, build_week
+from tierdesk.accounts.models import User
 from tierdesk.core.errors import Forbidden, NotFound
 from tierdesk.reports import sql as q
 from tierdesk.reports.access import report_scope
@@ -228,3 +229,13 @@ def test_report_scope_matrix(world):
                 continue
             scope = report_scope(world.actor(role), partner_id)
             assert scope.partner_id == (getattr(world, expected).pk if expected else None), role
+
+
+def test_the_dashboard_speaks_german(week, client):
+    # Given a lead who reads German
+    world, _ids = week
+    User.objects.filter(pk=world.user("lead").pk).update(language="de")
+    # Then the dashboard is in German (the reports' own catalogue)
+    page = signed_in(client, world, "lead").get(f"/reports/?{WEEK}")
+    text = page.content.decode()
+    assert "Support-Kennzahlen" in text and "Wiedereröffnungsquote" in text
