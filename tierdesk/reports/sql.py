@@ -168,21 +168,27 @@ class Statement:
         self.bind(**{f"{prefix}lo": period.lo, f"{prefix}hi": period.hi})
 
     def with_events(self) -> None:
+        """`ev`: the scope's events in the period (bind the period first), read by the
+        index on `created_at`: a report costs the period's events, not the history."""
         self.ctes.append(
             "ev AS (SELECT e.id, e.ticket_id, e.kind, e.from_level, e.from_status, "
             "e.to_level, e.to_status, e.actor_id, e.created_at, "
             f"{json_member('e.data', 'cause')} "
             "AS cause FROM tickets_ticketevent e "
-            "JOIN scope s ON s.id = e.ticket_id)"
+            "JOIN scope s ON s.id = e.ticket_id "
+            "WHERE e.created_at >= %(lo)s AND e.created_at < %(hi)s)"
         )
 
     def with_intervals(self) -> None:
-        """`iv`: each stretch a ticket spent in one (level, status), from one event to the
-        next (`t1` empty while it is still there)."""
+        """`iv`: each stretch a scope ticket spent in one (level, status), from one event
+        to the next (`t1` empty while it is still there), over its whole history; only
+        stretches that reach into the period (or later) are kept."""
         self.ctes.append(
-            "iv AS (SELECT ticket_id, to_level AS level, to_status AS status, created_at AS t0, "
-            "LEAD(created_at) OVER (PARTITION BY ticket_id ORDER BY created_at, id) AS t1 "
-            "FROM ev)"
+            "iv AS (SELECT * FROM (SELECT e.ticket_id, e.to_level AS level, "
+            "e.to_status AS status, e.created_at AS t0, LEAD(e.created_at) OVER "
+            "(PARTITION BY e.ticket_id ORDER BY e.created_at, e.id) AS t1 "
+            "FROM tickets_ticketevent e JOIN scope s ON s.id = e.ticket_id "
+            "WHERE e.created_at < %(hi)s) stretches WHERE t1 IS NULL OR t1 >= %(lo)s)"
         )
 
     def run(self, body: str) -> list[tuple]:
