@@ -62,7 +62,8 @@ def _items_sql() -> str:
     return (
         f"SELECT h.id AS handover_id, h.ticket_id, h.handed_over_by_id, h.created_at, "
         f"'insufficient' AS source, j.value AS code FROM tickets_handover h "
-        f"JOIN scope s ON s.id = h.ticket_id {bounced} WHERE h.outcome = 'bounced' "
+        f"JOIN scope s ON s.id = h.ticket_id {bounced} WHERE h.outcome = 'bounced' AND "
+        f"{S.IN_RANGE.format(a='h')} "
         f"UNION ALL SELECT h.id, h.ticket_id, h.handed_over_by_id, h.created_at, 'missing', "
         f"m.code FROM tickets_handover h JOIN ({S.missing_items_sql()}) m "
         "ON m.handover_id = h.id"

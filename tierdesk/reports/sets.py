@@ -167,11 +167,12 @@ def missing_items_sql() -> str:
     items = q.lateral(q.json_objects("h.checklist", "items"))
     recs = q.lateral(q.json_objects("h.checklist", "recommendations"))
     code, ok = q.json_member("j.value", "code"), q.json_member("j.value", "ok")
+    period = IN_RANGE.format(a="h")
     return (
         f"SELECT h.id AS handover_id, {code} AS code FROM tickets_handover h "
-        f"JOIN scope s ON s.id = h.ticket_id {items} WHERE {ok} = 'false' "
+        f"JOIN scope s ON s.id = h.ticket_id {items} WHERE {ok} = 'false' AND {period} "
         f"UNION SELECT h.id, {code} FROM tickets_handover h JOIN scope s ON s.id = h.ticket_id "
-        f"{recs}"
+        f"{recs} WHERE {period}"
     )
 
 
