@@ -157,31 +157,30 @@ def summary(scope: Scope, period: q.Period) -> Table:
 def levels(scope: Scope, period: q.Period) -> Table:
     st = statement(scope, period, intervals=True)
     st.bind(d_day=period.hi)
-    counts = st.run(
-        "SELECT lv.level, "
-        f"(SELECT COUNT(DISTINCT e.ticket_id) FROM ev e WHERE e.kind IN {S.ARRIVALS} AND "
-        f"e.to_level = lv.level AND {S.IN_RANGE.format(a='e')}), "
-        "(SELECT COUNT(DISTINCT e.ticket_id) FROM ev e WHERE e.kind = 'resolved' AND "
-        f"e.from_level = lv.level AND {S.IN_RANGE.format(a='e')}), "
-        "(SELECT COUNT(DISTINCT iv.ticket_id) FROM iv WHERE iv.level = lv.level AND iv.status IN "
-        f"({q.in_list(q.OPEN_STATUSES)}) AND iv.t0 < %(d_day)s AND "
-        "(iv.t1 IS NULL OR iv.t1 >= %(d_day)s)) "
-        "FROM (SELECT 1 AS level UNION ALL SELECT 2 UNION ALL SELECT 3) lv ORDER BY lv.level"
+    found = st.run(
+        f"SELECT 'arrived', e.to_level, COUNT(DISTINCT e.ticket_id) FROM ev e WHERE e.kind IN "
+        f"{S.ARRIVALS} AND {S.IN_RANGE.format(a='e')} GROUP BY e.to_level "
+        "UNION ALL SELECT 'resolved', e.from_level, COUNT(DISTINCT e.ticket_id) FROM ev e "
+        f"WHERE e.kind = 'resolved' AND {S.IN_RANGE.format(a='e')} GROUP BY e.from_level "
+        "UNION ALL SELECT 'open', iv.level, COUNT(DISTINCT iv.ticket_id) FROM iv WHERE "
+        f"iv.status IN ({q.in_list(q.OPEN_STATUSES)}) AND iv.t0 < %(d_day)s AND "
+        "(iv.t1 IS NULL OR iv.t1 >= %(d_day)s) GROUP BY iv.level"
     )
-    st2 = statement(scope, period, intervals=True)
+    counts = {(what, level): n for what, level, n in found}
+    st2 = statement(scope, period)
     pct = st2.run(q.percentiles_sql(f"({S.timed_sql()}) tl", "level", {"median": 0.5, "p90": 0.9}))
     times = {row[0]: row[-2:] for row in pct}
     rows = []
-    for level, arrived, resolved, backlog in counts:
+    for level in LEVELS:
         median, p90 = times.get(level, (None, None))
         rows.append(
             {
                 "level": level,
-                "arrived": arrived,
-                "resolved": resolved,
+                "arrived": counts.get(("arrived", level), 0),
+                "resolved": counts.get(("resolved", level), 0),
                 "median_seconds": None if median is None else round(float(median)),
                 "p90_seconds": None if p90 is None else round(float(p90)),
-                "backlog_at_end": backlog,
+                "backlog_at_end": counts.get(("open", level), 0),
                 "day": period.end + timedelta(days=1),
             }
         )
