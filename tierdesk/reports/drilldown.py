@@ -44,6 +44,7 @@ def drill_ticket_ids(scope: Scope, period: q.Period, params: dict[str, Any]) -> 
     st = q.Statement(scope)
     st.period(period)
     st.with_events()
+    st.with_flags()
     st.with_intervals()
     given = set()
     for name in ticket_set.dims:

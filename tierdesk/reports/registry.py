@@ -37,6 +37,7 @@ def statement(scope: Scope, period: q.Period, *, intervals: bool = False) -> q.S
     st = q.Statement(scope)
     st.period(period)
     st.with_events()
+    st.with_flags()
     if intervals:
         st.with_intervals()
     return st

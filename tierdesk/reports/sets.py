@@ -45,12 +45,27 @@ def register(ticket_set: TicketSet) -> TicketSet:
     return ticket_set
 
 
-def _exists(kinds: str, extra: str = "") -> str:
+def flags_sql() -> str:
+    """`tf`: for each ticket with an event in the period, what its whole history holds —
+    one grouped pass over those tickets' events (by the (ticket, created_at) index),
+    joined by hash to the cohorts, instead of a probe per ticket and figure."""
+
+    def count(condition: str) -> str:
+        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+    flags = {
+        "resolved": "x.kind = 'resolved'",
+        "resolved_l1": "x.kind = 'resolved' AND x.from_level = 1",
+        "resolved_l2": "x.kind = 'resolved' AND x.from_level = 2",
+        "not_first": "x.kind IN ('handed_over', 'asked_customer', 'reopened')",
+        "handed_over": "x.kind = 'handed_over'",
+        "escalated": f"x.kind IN {ESCALATIONS}",
+        "overridden": "x.kind = 'escalation_overridden'",
+    }
+    columns = ", ".join(f"{count(condition)} AS {name}" for name, condition in flags.items())
     return (
-        # the table itself (its (ticket, created_at) index), not the events CTE: PostgreSQL
-        # materialises a CTE used more than once, and a correlated probe into it is a scan
-        "EXISTS (SELECT 1 FROM tickets_ticketevent x WHERE x.ticket_id = t.ticket_id AND "
-        f"x.kind IN {kinds}{extra})"
+        f"SELECT x.ticket_id, {columns} FROM tickets_ticketevent x "
+        "WHERE x.ticket_id IN (SELECT ticket_id FROM ev) GROUP BY x.ticket_id"
     )
 
 
@@ -78,24 +93,23 @@ def _resolved(dims: set[str]) -> str:
 
 
 def _cohort(base: str, condition: str) -> str:
-    return f"SELECT t.ticket_id FROM ({base}) t WHERE {condition}"
-
-
-def _opened_resolved(dims: set[str]) -> str:
-    return _cohort(_opened(dims), _exists("('resolved')"))
-
-
-def _fcr(dims: set[str]) -> str:
-    return _cohort(
-        _opened(dims),
-        _exists("('resolved')", " AND x.from_level = 1")
-        + " AND NOT "
-        + _exists("('handed_over', 'asked_customer', 'reopened')"),
+    """The tickets of `base` whose history (`tf`, see `flags_sql`) meets `condition`."""
+    return (
+        f"SELECT t.ticket_id FROM ({base}) t JOIN tf f ON f.ticket_id = t.ticket_id "
+        f"WHERE {condition}"
     )
 
 
+def _opened_resolved(dims: set[str]) -> str:
+    return _cohort(_opened(dims), "f.resolved > 0")
+
+
+def _fcr(dims: set[str]) -> str:
+    return _cohort(_opened(dims), "f.resolved_l1 > 0 AND f.not_first = 0")
+
+
 def _handed_over(dims: set[str]) -> str:
-    return _cohort(_opened(dims), _exists("('handed_over')"))
+    return _cohort(_opened(dims), "f.handed_over > 0")
 
 
 def _l2_arrived(dims: set[str]) -> str:
@@ -103,15 +117,15 @@ def _l2_arrived(dims: set[str]) -> str:
 
 
 def _l2_resolved(dims: set[str]) -> str:
-    return _cohort(_l2_arrived(dims), _exists("('resolved')", " AND x.from_level = 2"))
+    return _cohort(_l2_arrived(dims), "f.resolved_l2 > 0")
 
 
 def _escalated(dims: set[str]) -> str:
-    return _cohort(_l2_arrived(dims), _exists(ESCALATIONS))
+    return _cohort(_l2_arrived(dims), "f.escalated > 0")
 
 
 def _overridden(dims: set[str]) -> str:
-    return _cohort(_l2_arrived(dims), _exists("('escalation_overridden')"))
+    return _cohort(_l2_arrived(dims), "f.overridden > 0")
 
 
 def _reopened(dims: set[str]) -> str:

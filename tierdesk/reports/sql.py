@@ -179,6 +179,11 @@ class Statement:
             "WHERE e.created_at >= %(lo)s AND e.created_at < %(hi)s)"
         )
 
+    def with_flags(self) -> None:
+        from tierdesk.reports.sets import flags_sql  # the sets module builds on this one
+
+        self.ctes.append(f"tf AS ({flags_sql()})")
+
     def with_intervals(self) -> None:
         """`iv`: each stretch a scope ticket spent in one (level, status), from one event
         to the next (`t1` empty while it is still there), over its whole history; only
