@@ -239,3 +239,11 @@ def test_the_dashboard_speaks_german(week, client):
     page = signed_in(client, world, "lead").get(f"/reports/?{WEEK}")
     text = page.content.decode()
     assert "Support-Kennzahlen" in text and "Wiedereröffnungsquote" in text
+
+
+def test_the_api_names_every_registered_report():
+    from typing import get_args
+
+    from tierdesk.reports.api import ReportName
+
+    assert set(get_args(ReportName)) == set(REPORTS)

@@ -62,13 +62,17 @@ def drill_ticket_ids(scope: Scope, period: q.Period, params: dict[str, Any]) -> 
 MAX_LISTED = 500
 
 
-def drill_tickets(scope: Scope, period: q.Period, params: dict[str, Any]) -> QuerySet[Ticket]:
-    """The newest `MAX_LISTED` tickets of the set (the figure says how many there are)."""
-    ids = sorted(drill_ticket_ids(scope, period, params), reverse=True)[:MAX_LISTED]
-    return (
+def drill_tickets(
+    scope: Scope, period: q.Period, params: dict[str, Any]
+) -> tuple[QuerySet[Ticket], int]:
+    """The newest `MAX_LISTED` tickets of the set, and how many it holds."""
+    found = drill_ticket_ids(scope, period, params)
+    ids = sorted(found, reverse=True)[:MAX_LISTED]
+    tickets = (
         scope.tickets()
         .filter(pk__in=ids)
         .filter(pk__in=visible_tickets(scope.actor).values("pk"))
         .select_related("partner", "assignee")
         .order_by("-created_at")
     )
+    return tickets, len(found)

@@ -18,7 +18,7 @@ from tierdesk.core.errors import DomainError
 from tierdesk.reports import svg
 from tierdesk.reports.access import OWN_PARTNER_ROLES, Scope, partner_choices, report_scope
 from tierdesk.reports.catalogue import REPORTS
-from tierdesk.reports.drilldown import MAX_LISTED, drill_ticket_ids, drill_tickets
+from tierdesk.reports.drilldown import MAX_LISTED, drill_tickets
 from tierdesk.reports.forms import ReportFilterForm
 from tierdesk.reports.sets import SETS
 from tierdesk.reports.sql import Period
@@ -187,8 +187,8 @@ def tickets(request: HttpRequest) -> HttpResponse:
     scope, period, form = setup
     params = request.GET.dict()
     try:
-        rows = list(drill_tickets(scope, period, params))
-        total = len(drill_ticket_ids(scope, period, params))
+        found, total = drill_tickets(scope, period, params)
+        rows = list(found)
     except DomainError as exc:
         refuse(exc)
         return render(request, "reports/invalid.html", {"refusal": exc}, status=exc.status)
