@@ -50,10 +50,14 @@ def test_lead_and_partner_admin_dashboards_and_a_drill_down(people: People, scre
     expect(lead).to_have_url(re.compile(rf"/tickets/{reopened.number}/$"))
 
     # And Globex's partner admin sees their own figures, never Acme's
-    admin = people("globex_admin", start=f"/reports/?{WEEK}")
+    admin = people("globex_admin")
+    admin.goto(f"{people.site}/reports/?{WEEK}")
     expect(admin.get_by_role("heading", name="Your partner's figures")).to_be_visible()
     expect(admin.locator("main")).not_to_contain_text("Acme")
     screens.shot(admin, "reports partner admin dashboard")
     admin.get_by_role("link", name="Handover quality").click()
-    expect(admin.locator("#report-handover_agent_items")).to_contain_text("Globex L1")
+    coaching = admin.locator("#report-handover_agent_items")
+    expect(coaching).to_contain_text("Globex L1")
+    # with the bounced ticket as the example
+    expect(coaching).to_contain_text(Ticket.objects.get(pk=ids["D"]).reference)
     screens.shot(admin, "reports partner admin handover quality")

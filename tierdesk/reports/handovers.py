@@ -3,6 +3,7 @@ what a partner admin coaches their agents with."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tierdesk.reports import sets as S
@@ -155,7 +156,8 @@ def handover_agent_items(scope: Scope, period: q.Period) -> Table:
     )
     rows = []
     for pid, agent_id, agent, code, source, n, first, last in found:
-        examples = [first] if first == last else [first, last]
+        tag = settings.TIERDESK_TICKET_TAG
+        examples = [f"{tag}-{n}" for n in ([first] if first == last else [first, last])]
         rows.append(
             {
                 "partner_id": pid,
