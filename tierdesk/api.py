@@ -27,6 +27,7 @@ from tierdesk.logs.api import router as logs_router
 from tierdesk.notifications.api import router as notifications_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.search.api import router as search_router
+from tierdesk.reports.api import router as reports_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
 from tierdesk.tickets.api_conversation import router as conversation_router
@@ -190,6 +191,7 @@ api.add_router("/", time_router)
 api.add_router("/", notifications_router)
 api.add_router("/", logs_router)
 api.add_router("/", search_router)
+api.add_router("/", reports_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

@@ -70,6 +70,9 @@
 | `TIERDESK_MAIL_IMAP_TIMEOUT` | `60` | seconds an IMAP server has to answer |
 | `TIERDESK_MAIL_AUTHSERV_IDS` | (none) | comma-separated authserv-ids of the MTAs whose `Authentication-Results` header is trusted; mail from a registered address that is not authenticated is held for review |
 | `TIERDESK_MAIL_DKIM_VERIFY` | `false` | without a trusted `Authentication-Results`, check DKIM signatures here (needs DNS) |
+| `TIERDESK_METRICS_TOKEN` | empty | bearer token that may read `/metrics` (Prometheus); empty and no allow-list: `/metrics` answers 404 |
+| `TIERDESK_METRICS_ALLOW` | empty | comma-separated IP addresses or networks (CIDR) that may read `/metrics` without the token |
+| `PROMETHEUS_MULTIPROC_DIR` | empty | a directory shared by the gunicorn workers: `/metrics` then sums every worker's request counters (prometheus-client multiprocess mode) |
 | `TIERDESK_TEST_DB_NAME` | `test_tierdesk` | PostgreSQL test database name (tests only) |
 | `TIERDESK_BIND` | `127.0.0.1:8000` | where `tierdesk serve` listens (read by the CLI) |
 | `WEB_CONCURRENCY` | `2` | gunicorn worker processes of `tierdesk serve` (read by the CLI) |
@@ -163,9 +166,11 @@ INSTALLED_APPS = [
     "tierdesk.timelog",
     "tierdesk.logs",
     "tierdesk.search",
+    "tierdesk.reports",
 ]
 
 MIDDLEWARE = [
+    "tierdesk.reports.prometheus.LatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "tierdesk.core.security.SecurityHeadersMiddleware",
@@ -358,6 +363,8 @@ TIERDESK_PLATFORM_URL = os.environ.get("TIERDESK_PLATFORM_URL", "https://app.ela
 )
 TIERDESK_SLA_AT_RISK_SHARE = float(os.environ.get("TIERDESK_SLA_AT_RISK_SHARE", "0.75"))
 TIERDESK_SLA_AT_RISK_HOURS = float(os.environ.get("TIERDESK_SLA_AT_RISK_HOURS", "1"))
+TIERDESK_METRICS_TOKEN = os.environ.get("TIERDESK_METRICS_TOKEN", "")
+TIERDESK_METRICS_ALLOW = env_list("TIERDESK_METRICS_ALLOW")
 TIERDESK_SLA_DEFAULT_PLAN = os.environ.get("TIERDESK_SLA_DEFAULT_PLAN", "standard")
 TIERDESK_SLA_DEFAULT_CALENDAR = os.environ.get("TIERDESK_SLA_DEFAULT_CALENDAR", "support-hours")
 TIERDESK_SLA_INCIDENT_CALENDAR = os.environ.get("TIERDESK_SLA_INCIDENT_CALENDAR", "24x7")

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from tierdesk.accounts import views as account_views
 from tierdesk.api import api
+from tierdesk.reports.prometheus import metrics_view
 from tierdesk.tickets import views as ticket_views
 
 urlpatterns = [
@@ -18,6 +19,8 @@ urlpatterns = [
     path("", include("tierdesk.logs.urls")),
     path("", include("tierdesk.search.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
+    path("reports/", include("tierdesk.reports.urls")),
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),
     path("logout/", account_views.sign_out, name="logout"),

@@ -41,7 +41,8 @@ PEOPLE: tuple[Person, ...] = (
            time_zone=KYIV),
     Person("sarah", "Sarah Whitfield", "sarah.whitfield@integra.example", "vendor", LEAD,
            time_zone=LONDON,
-           look_at="Support lead: the webhook incident escalated by override, bounce rates"),
+           look_at="Support lead: Reports (all partners' figures, bounce rates, "
+                   "the override), the webhook incident escalated by override"),
     Person("dmytro", "Dmytro Shevchenko", "dmytro.shevchenko@integra.example", "vendor", L3,
            time_zone=KYIV, look_at="L3: escalated tickets with reproduction records, the "
                                    "incident, a fix that failed verification"),
@@ -59,7 +60,8 @@ PEOPLE: tuple[Person, ...] = (
            look_at="Partner L1: a bounced handover to fix, customers waiting for an answer"),
     Person("emre", "Emre Yılmaz", "emre.yilmaz@northwind.example", "northwind", L1),
     Person("stefan", "Stefan Hoffmann", "stefan.hoffmann@northwind.example", "northwind", PA,
-           look_at="Partner admin: all of Northwind's tickets and its handover quality"),
+           look_at="Partner admin: Reports (Northwind's figures only) and Handover "
+                   "quality per agent, all of Northwind's tickets"),
     Person("jan", "Jan Petersen", "jan.petersen@hafenlogistik.example", "northwind", C,
            contracts=("hafen",),
            look_at="Customer (logistics) in Northwind's brand: own tickets, public replies only"),
