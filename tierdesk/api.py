@@ -26,8 +26,8 @@ from tierdesk.kb.api import router as kb_router
 from tierdesk.logs.api import router as logs_router
 from tierdesk.notifications.api import router as notifications_router
 from tierdesk.notify.api import router as notify_router
-from tierdesk.search.api import router as search_router
 from tierdesk.reports.api import router as reports_router
+from tierdesk.search.api import router as search_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
 from tierdesk.tickets.api_conversation import router as conversation_router
