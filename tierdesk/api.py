@@ -260,6 +260,10 @@ IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LENGTH},
 }
 REPLAYED = header("`true` when this answer is the replay of an earlier request's.")
+INVALID_KEY = {
+    "description": "The Idempotency-Key is malformed, or was used with another body.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InvalidOut"}}},
+}
 
 
 def _refs(node: Any, found: set[str]) -> None:
@@ -318,6 +322,10 @@ def finish_document(schema: dict[str, Any]) -> None:
         parameters = post.setdefault("parameters", [])
         if not any(p.get("name") == idempotency.HEADER for p in parameters):
             parameters.append(IDEMPOTENCY_KEY)
+        # A malformed or reused Idempotency-Key is answered 422 naming the header.
+        responses = post.setdefault("responses", {})
+        if 422 not in responses and "422" not in responses:
+            responses[422] = INVALID_KEY
         for status, answer in post.get("responses", {}).items():
             if str(status).startswith("2"):
                 answer.setdefault("headers", {})[idempotency.REPLAYED] = REPLAYED
