@@ -54,6 +54,9 @@
 | `TIERDESK_MAIL_AUTHSERV_IDS` | (none) | comma-separated authserv-ids of the MTAs whose `Authentication-Results` header is trusted; mail from a registered address that is not authenticated is held for review |
 | `TIERDESK_MAIL_DKIM_VERIFY` | `false` | without a trusted `Authentication-Results`, check DKIM signatures here (needs DNS) |
 | `TIERDESK_TEST_DB_NAME` | `test_tierdesk` | PostgreSQL test database name (tests only) |
+| `TIERDESK_CHANNEL_LAYER` | empty: in-process | the chat's channel layer: empty for one process (the embedded default), or a Redis URL such as `redis://127.0.0.1:6379/0` for several workers |
+| `TIERDESK_CHAT_DEFAULT_CAP` | `3` | chats an L1 agent holds at once until they set their own cap |
+| `TIERDESK_CHAT_MAX_PER_AGENT` | `10` | the highest cap an agent may set |
 | `TIERDESK_BIND` | `127.0.0.1:8000` | where `tierdesk serve` listens (read by the CLI) |
 | `WEB_CONCURRENCY` | `2` | gunicorn worker processes of `tierdesk serve` (read by the CLI) |
 """
@@ -129,6 +132,8 @@ INSTALLED_APPS = [
     "tierdesk.notify",
     "tierdesk.sla",
     "tierdesk.mail",
+    "channels",
+    "tierdesk.chat",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +152,23 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tierdesk.urls"
 WSGI_APPLICATION = "tierdesk.wsgi.application"
+ASGI_APPLICATION = "tierdesk.asgi.application"
+
+# The chat's real-time transport (Django Channels): in-process by default; Redis when
+# several ASGI workers serve it (each message is stored first, so a lost event is only late).
+_CHANNEL_LAYER = os.environ.get("TIERDESK_CHANNEL_LAYER", "").strip()
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [_CHANNEL_LAYER], "capacity": 1000, "expiry": 30},
+        }
+        if _CHANNEL_LAYER
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+    )
+}
+TIERDESK_CHAT_DEFAULT_CAP = int(os.environ.get("TIERDESK_CHAT_DEFAULT_CAP", "3"))
+TIERDESK_CHAT_MAX_PER_AGENT = int(os.environ.get("TIERDESK_CHAT_MAX_PER_AGENT", "10"))
 
 TEMPLATES = [
     {
