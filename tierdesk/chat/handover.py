@@ -53,9 +53,7 @@ def _lines(chat: Chat) -> list[Line]:
     return [Line(from_customer=m.author_id == chat.customer_id, body=m.body) for m in rows]
 
 
-def draft_values(
-    chat: Chat, now: datetime, fields: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def draft_values(chat: Chat, now: datetime, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     """Found in the transcript, overlaid with what the agent typed (which wins)."""
     values: dict[str, Any] = extract(_lines(chat), now=now, tz=timezone.get_current_timezone())
     values.update(chat.draft or {})

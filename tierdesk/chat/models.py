@@ -134,3 +134,31 @@ class AgentPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {'available' if self.available else 'away'}"
+
+
+class WidgetSettings(models.Model):
+    """Where an organisation embeds the chat widget: the origins allowed to frame it."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="chat_widget"
+    )
+    origins = models.TextField(
+        blank=True,
+        help_text="One origin a line, e.g. https://www.partner.example (scheme and host).",
+    )
+
+    def __str__(self) -> str:
+        return f"widget of {self.organisation_id}"
+
+    @classmethod
+    def origins_of(cls, org_id: int) -> list[str]:
+        row = cls.objects.filter(organisation_id=org_id).first()
+        if row is None:
+            return []
+        return [o for o in row.clean_origins() if o]
+
+    def clean_origins(self) -> list[str]:
+        import re
+
+        pattern = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?$")
+        return [line.strip() for line in self.origins.splitlines() if pattern.match(line.strip())]

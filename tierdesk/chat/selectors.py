@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Avg, Count, Q, QuerySet
 
 from tierdesk.chat import access, realtime
-from tierdesk.chat.models import Chat, ChatOutcome, ChatStatus
+from tierdesk.chat.models import AgentPresence, Chat, ChatOutcome, ChatStatus
 from tierdesk.core.actor import Actor
 
 
@@ -85,3 +85,7 @@ def measures(chats: QuerySet[Chat]) -> dict[str, Any]:
         + by_outcome.get(ChatOutcome.NO_AGENT, 0),
         "handed_over": by_outcome.get(ChatOutcome.HANDED_OVER, 0),
     }
+
+
+def presence_of(actor: Actor) -> AgentPresence | None:
+    return AgentPresence.objects.filter(user_id=actor.user_id).first()
