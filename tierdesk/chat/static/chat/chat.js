@@ -120,7 +120,7 @@
   };
 
   Chat.prototype.onState = function (state) {
-    if (state.status === this.status) return;
+    if (state.status === this.status || this.leaving) return;
     this.status = state.status;
     if (this.root.dataset.widget) {
       this.root.dispatchEvent(new CustomEvent("chat-state", { detail: state }));
@@ -140,18 +140,37 @@
     return false;
   };
 
+  // The draft beside the chat: the whole of it is replaced only while the agent is not
+  // typing in it; otherwise only its checklist, so nothing typed is lost.
+  function applyDraft(html) {
+    var side = document.getElementById("chat-draft-side");
+    if (!side) return;
+    var busy = side.contains(document.activeElement) && document.activeElement.tagName !== "BUTTON";
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    if (!busy) {
+      side.replaceChildren.apply(side, Array.prototype.slice.call(holder.childNodes));
+      return;
+    }
+    var fresh = holder.querySelector("#chat-checklist");
+    var current = side.querySelector("#chat-checklist");
+    if (fresh && current) current.replaceWith(fresh);
+  }
+
   Chat.prototype.refreshDraft = function () {
     var url = this.root.dataset.draftUrl;
-    var side = document.getElementById("chat-draft-side");
-    if (!url || !side) return;
-    if (side.contains(document.activeElement) && document.activeElement.tagName !== "BUTTON") return;
+    if (!url) return;
     fetch(url, { credentials: "same-origin" })
       .then(function (answer) { return answer.text(); })
-      .then(function (html) { side.innerHTML = html; });
+      .then(applyDraft);
   };
 
   Chat.prototype.bindForms = function () {
     var self = this;
+    // A form that navigates (accept, end, make a ticket) leads to the next page itself.
+    document.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) self.leaving = true;
+    });
     var composer = this.root.querySelector("#chat-composer");
     if (composer) {
       var text = composer.querySelector("textarea[name=body]");
@@ -197,16 +216,12 @@
       side.addEventListener("change", function (event) {
         var form = event.target.form;
         if (!form || form.id !== "chat-draft-form") return;
-        post(form).then(function (answer) { return answer.text(); }).then(function (html) {
-          side.innerHTML = html;
-        });
+        post(form).then(function (answer) { return answer.text(); }).then(applyDraft);
       });
       side.addEventListener("submit", function (event) {
         if (event.target.id !== "chat-draft-form") return;
         event.preventDefault();
-        post(event.target).then(function (answer) { return answer.text(); }).then(function (html) {
-          side.innerHTML = html;
-        });
+        post(event.target).then(function (answer) { return answer.text(); }).then(applyDraft);
       });
     }
   };
