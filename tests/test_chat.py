@@ -251,3 +251,20 @@ def test_the_chat_becomes_a_ticket_and_is_handed_over(world):
     assert ticket_access.visible_attachments(world.actor("acme_customer"), ticket).count() == 1
     chat.refresh_from_db()
     assert chat.outcome == ChatOutcome.HANDED_OVER and chat.ticket == ticket
+
+
+def test_the_chats_wait_counts_against_the_l1_first_response(world):
+    from tierdesk.chat.models import Chat
+    from tierdesk.sla.models import Clock, ClockKind
+
+    # given a chat the customer started 40 minutes ago and an agent accepted 25 minutes ago
+    chat = _live(world)
+    started = datetime.now(UTC) - timedelta(minutes=40)
+    answered = started + timedelta(minutes=15)
+    Chat.objects.filter(pk=chat.pk).update(created_at=started, accepted_at=answered)
+    # when it becomes a ticket
+    ticket = services.chat_to_ticket(actor=world.actor("acme_l1"), chat_id=chat.pk)
+    # then the ticket's L1 first-response clock ran from the chat's start to its answer
+    clock = Clock.objects.get(ticket=ticket, kind=ClockKind.FIRST_RESPONSE, level=1)
+    assert (clock.start, clock.stopped_at) == (started, answered)
+    assert clock.state == "stopped"

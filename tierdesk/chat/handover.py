@@ -19,6 +19,7 @@ from tierdesk.chat.extract import Line, extract
 from tierdesk.chat.models import Chat, ChatMessage, MessageKind
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import InvalidInput, Missing, TransitionRefused
+from tierdesk.sla import services as sla_services
 from tierdesk.tickets import selectors as ticket_selectors
 from tierdesk.tickets import services as ticket_services
 from tierdesk.tickets import workflow
@@ -140,6 +141,10 @@ def ticket_from_chat(
                 missing=[Missing(m["code"], m["message"]) for m in state["missing"]],
             )
     ticket = ticket_services.ticket_create(actor=actor, data=values, customer=chat.customer)
+    # The customer has been waiting since the chat began: that wait is L1's first response.
+    sla_services.clocks_first_response_from(
+        ticket=ticket, started_at=chat.created_at, answered_at=chat.accepted_at, now=now
+    )
     ticket = ticket_services.ticket_take(actor=actor, ticket_id=ticket.pk)
     public = _transcript(chat, internal=False)
     if public:
