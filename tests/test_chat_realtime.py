@@ -235,3 +235,39 @@ def test_load_100_chats_20_agents_every_message_once_in_order(world):
     # then every side received every message once, in seq order, with the bodies written
     assert (result["chats"], result["messages"]) == (100, 600)
     assert result["problems"] == []
+
+
+def test_the_redis_channel_layer_carries_the_chat(world, settings):
+    """Production's layer (TIERDESK_CHANNEL_LAYER=redis://…): the same path through Redis."""
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": ["redis://127.0.0.1:6379/0"],
+                "prefix": f"tierdesk-test-{uuid.uuid4().hex[:8]}",
+            },
+        }
+    }
+    chat = _chat(world)
+    sessions = {key: _session(world.user(key)) for key in ("acme_customer", "acme_l1")}
+
+    async def scenario():
+        customer, connected, _ = await _open(
+            f"/ws/chat/{chat.pk}/?after=2", sessions["acme_customer"]
+        )
+        assert connected
+        agent, _, _ = await _open(f"/ws/chat/{chat.pk}/?after=2", sessions["acme_l1"])
+        await agent.send_json_to({"type": "message", "body": "through Redis"})
+        (message,) = await _messages(customer, 1)
+        assert (message["seq"], message["body"]) == (3, "through Redis")
+        await customer.disconnect()
+        await agent.disconnect()
+
+    async_to_sync(scenario)()
