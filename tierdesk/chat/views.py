@@ -113,10 +113,11 @@ def customer_start(request: HttpRequest, portal: Portal) -> HttpResponse:
 @customer_view
 def customer_chat(request: HttpRequest, portal: Portal, chat_id: int) -> HttpResponse:
     chat = access.get_chat(portal.actor, chat_id)
+    wait = selectors.expected_wait_seconds(chat)
     context = {
         "chat": chat,
         "place": selectors.place_in_line(chat),
-        "expected_wait": selectors.expected_wait_seconds(chat),
+        "expected_minutes": None if wait is None else max(1, -(-wait // 60)),
         "kinds": AttachmentKind.choices,
     }
     return _page(request, portal, "chat/customer_chat.html", context)
