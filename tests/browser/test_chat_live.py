@@ -177,3 +177,62 @@ def test_a_chat_answered_live_becomes_a_ticket_handed_over(pair, asgi_site, bran
     assert (chat.ticket.level, chat.ticket.status) == (2, "new")
     expect(agent.get_by_text("Which flow is it").first).to_be_visible()
     expect(customer.get_by_role("link", name="Follow it as a ticket")).to_be_visible()
+
+
+@pytest.fixture
+def partner_site(tmp_path, asgi_site, branded):
+    """A partner's own page on another site (localhost, not 127.0.0.1) with the one tag."""
+    import functools
+    import http.server
+
+    port = _free_port()
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><html><head><title>Acme shop</title></head><body><h1>Acme shop</h1>"
+        f'<script src="{asgi_site}/static/chat/widget-loader.js" data-partner="{branded.acme.pk}"'
+        " async></script></body></html>"
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{port}"
+    server.shutdown()
+
+
+def test_the_widget_on_a_partners_site_chats_without_our_cookies(
+    browser, browser_context_args, pair, asgi_site, partner_site, branded
+):
+    from tierdesk.chat import services
+    from tierdesk.chat.models import WidgetSettings
+
+    world = branded
+    WidgetSettings.objects.create(organisation=world.acme, origins=partner_site)
+    services.presence_set(actor=world.actor("acme_l1"), available=True)
+    agent = pair("acme_l1", start="/chat/")
+    # given a visitor on the partner's own site, never signed in to the support site
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    page.goto(partner_site)
+    # when they open the chat from the partner's one script tag and sign in inside it
+    page.get_by_role("button", name="Chat with support").click()
+    frame = page.frame_locator("iframe.tierdesk-chat-frame")
+    expect(frame.get_by_text("Acme Integrations")).to_be_visible()
+    frame.get_by_label("Email").fill(world.user("acme_customer").email)
+    frame.get_by_label("Password").fill("correct horse battery staple")
+    frame.get_by_role("button", name="Sign in to chat").click()
+    frame.get_by_label("How can we help?").fill("Hello from the shop")
+    frame.get_by_role("button", name="Start the chat").click()
+    expect(frame.locator("#chat-lines li")).to_have_count(1)
+    # then the agent sees it waiting, accepts and answers, and the visitor reads it live
+    agent.goto(f"{asgi_site}/chat/")
+    waiting = agent.locator("#chat-waiting li", has_text="Acme Customer")
+    waiting.get_by_role("button", name="Accept").click()
+    agent.get_by_label("Message").fill("Hi! How can I help?")
+    agent.get_by_role("button", name="Send", exact=True).click()
+    expect(frame.locator("#chat-lines li", has_text="How can I help")).to_have_count(1)
+    frame.get_by_label("Message").fill("The orders flow fails")
+    frame.get_by_role("button", name="Send", exact=True).click()
+    expect(_lines(agent).filter(has_text="The orders flow fails")).to_have_count(1)
+    # and no cookie of the support site was needed or set
+    assert [c for c in context.cookies() if c["name"] == "sessionid"] == []
+    context.close()
