@@ -268,3 +268,27 @@ def test_the_chats_wait_counts_against_the_l1_first_response(world):
     clock = Clock.objects.get(ticket=ticket, kind=ClockKind.FIRST_RESPONSE, level=1)
     assert (clock.start, clock.stopped_at) == (started, answered)
     assert clock.state == "stopped"
+
+
+def test_a_colleague_pulled_in_sees_the_chat_others_never(world):
+    # given a live chat, and an L2 agent who cannot see it
+    chat = _live(world)
+    with pytest.raises(NotFound):
+        access.get_chat(world.actor("l2"), chat.pk)
+    # when the chat's agent pulls them in
+    services.chat_invite(
+        actor=world.actor("acme_l1"), chat_id=chat.pk, helper_email="l2@example.test"
+    )
+    # then they see it and may write; another L2 agent still does not see it
+    assert access.get_chat(world.actor("l2"), chat.pk) == chat
+    services.chat_post(actor=world.actor("l2"), chat_id=chat.pk, body="L2 here")
+    with pytest.raises(NotFound):
+        access.get_chat(world.actor("l2b"), chat.pk)
+    # and nobody pulls in a customer or another partner's agent, and nobody else pulls in
+    for email in ("acme_customer@example.test", "globex_l1@example.test", "nobody@example.test"):
+        with pytest.raises(InvalidInput):
+            services.chat_invite(actor=world.actor("acme_l1"), chat_id=chat.pk, helper_email=email)
+    with pytest.raises(Forbidden):
+        services.chat_invite(
+            actor=world.actor("acme_admin"), chat_id=chat.pk, helper_email="lead@example.test"
+        )

@@ -225,13 +225,18 @@ def chat_attach(
 
 
 @transaction.atomic
-def chat_invite(*, actor: Actor, chat_id: int, helper) -> Chat:
+def chat_invite(*, actor: Actor, chat_id: int, helper_email: str) -> Chat:
     """The chat's agent pulls in a colleague (any staff member of the vendor or of the
     chat's organisation); the colleague sees the chat from then on."""
+    from tierdesk.accounts.models import User
+
     chat = get_chat(actor, chat_id, for_update=True)
     if actor.is_customer or chat.agent_id != actor.user_id:
         raise Forbidden("Only the chat's agent pulls in a colleague.")
-    membership = getattr(helper, "membership", None)
+    if chat.status == ChatStatus.ENDED:
+        raise WrongState("The chat has ended.")
+    helper = User.objects.filter(email__iexact=(helper_email or "").strip(), is_active=True).first()
+    membership = getattr(helper, "membership", None) if helper else None
     if (
         membership is None
         or membership.role == "customer"

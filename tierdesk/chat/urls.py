@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:chat_id>/end/", views.end, name="end"),
     path("<int:chat_id>/draft/", views.draft, name="draft"),
     path("<int:chat_id>/ticket/", views.to_ticket, name="ticket"),
+    path("<int:chat_id>/invite/", views.invite, name="invite"),
     path("portal/", views.customer_home, name="customer-home"),
     path("portal/start/", views.customer_start, name="customer-start"),
     path("portal/<int:chat_id>/", views.customer_chat, name="customer-chat"),

@@ -300,6 +300,21 @@ def to_ticket(request: HttpRequest, chat_id: int) -> HttpResponse:
     return redirect(url)
 
 
+@login_required
+@require_POST
+def invite(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """The chat's agent pulls in a colleague, named by email."""
+    actor = _staff(request)
+    back = reverse("chat:chat", args=[chat_id])
+    try:
+        services.chat_invite(
+            actor=actor, chat_id=chat_id, helper_email=request.POST.get("email", "")
+        )
+    except DomainError as exc:
+        return _refused(request, exc, back)
+    return _done(request, back)
+
+
 def _back(actor: Actor, chat_id: int) -> str:
     if actor.is_customer:
         return reverse("chat:customer-chat", args=[chat_id])
