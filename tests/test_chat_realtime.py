@@ -271,3 +271,24 @@ def test_the_redis_channel_layer_carries_the_chat(world, settings):
         await agent.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_a_waiting_customer_learns_their_new_place_in_line(world):
+    # given two waiting chats of Acme, the second customer following theirs
+    services.presence_set(actor=world.actor("acme_l1"), available=True)
+    first = services.chat_start(actor=world.actor("acme_customer"), body="one")
+    second = services.chat_start(actor=world.actor("acme_customer"), body="two")
+    session = _session(world.user("acme_customer"))
+
+    async def scenario():
+        follower, connected, _ = await _open(f"/ws/chat/{second.pk}/?after=1", session)
+        assert connected
+        # when the first chat is accepted
+        await database_sync_to_async(services.chat_accept)(
+            actor=world.actor("acme_l1"), chat_id=first.pk
+        )
+        # then the second learns it is now first in line
+        assert await follower.receive_json_from(timeout=5) == {"type": "line", "place": 1}
+        await follower.disconnect()
+
+    async_to_sync(scenario)()

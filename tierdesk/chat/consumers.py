@@ -99,6 +99,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def chat_state(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "state", "state": event["state"]})
 
+    async def chat_line(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "line", "place": event["place"]})
+
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event["channel"] != self.channel_name:
             await self.send_json({"type": "typing", "who": event["who"]})

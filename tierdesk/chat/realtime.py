@@ -68,9 +68,17 @@ def publish_state(chat: Chat) -> None:
         "ticket_id": chat.ticket_id,
     }
     chat_id, org_id = chat.pk, chat.partner_id
+    transaction.on_commit(lambda: _announce_places(org_id))
     transaction.on_commit(
         lambda: _send(chat_group(chat_id), {"type": "chat.state", "state": state})
     )
     transaction.on_commit(
         lambda: _send(queue_group(org_id), {"type": "queue.changed", "chat": state})
     )
+
+
+def _announce_places(org_id: int) -> None:
+    """Every waiting chat of the organisation learns its new place in line."""
+    waiting = Chat.objects.filter(partner_id=org_id, status="waiting").order_by("created_at", "pk")
+    for place, chat_id in enumerate(waiting.values_list("pk", flat=True), start=1):
+        _send(chat_group(chat_id), {"type": "chat.line", "place": place})

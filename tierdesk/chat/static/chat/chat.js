@@ -60,6 +60,7 @@
       if (data.type === "message") self.render(data.message);
       else if (data.type === "typing") self.showTyping();
       else if (data.type === "state") self.onState(data.state);
+      else if (data.type === "line") self.onLine(data.place);
       else if (data.type === "error") self.say(data.message);
     };
     socket.onclose = function (event) {
@@ -130,6 +131,12 @@
     this.closedForGood = true;
     if (this.socket) this.socket.close();
     location.reload();
+  };
+
+  Chat.prototype.onLine = function (place) {
+    var state = this.root.querySelector("#chat-state");
+    var text = this.root.dataset.placeText;
+    if (state && text && this.status === "waiting") state.textContent = text.replace("0", String(place));
   };
 
   Chat.prototype.send = function (body, internal) {
