@@ -292,3 +292,24 @@ def test_a_colleague_pulled_in_sees_the_chat_others_never(world):
         services.chat_invite(
             actor=world.actor("acme_admin"), chat_id=chat.pk, helper_email="lead@example.test"
         )
+
+
+def test_customer_text_and_logs_pass_the_shared_redaction(world, monkeypatch):
+    import sys
+    import types
+
+    # given the shared redaction (a stand-in with its interface: redact_text)
+    stand_in = types.ModuleType("tierdesk.core.redaction")
+    stand_in.redact_text = lambda text: text.replace("hunter2", "[redacted: password]")
+    monkeypatch.setitem(sys.modules, "tierdesk.core.redaction", stand_in)
+    chat = _live(world)
+    customer = world.actor("acme_customer")
+    # when the customer writes a password and sends a log with it
+    line = services.chat_post(actor=customer, chat_id=chat.pk, body="password: hunter2")
+    services.chat_attach(
+        actor=customer, chat_id=chat.pk, file=b"db password=hunter2\n", filename="a.log", kind="log"
+    )
+    # then neither is stored in the clear
+    assert line.body == "password: [redacted: password]"
+    with chat.files.get().file.open("rb") as handle:
+        assert b"hunter2" not in handle.read()

@@ -37,16 +37,20 @@ SNIFF_BYTES = 8192
 
 
 def _redact(text: str) -> str:
-    """Secrets out of customer text, with the shared redaction where it is installed."""
+    """Secrets out of customer text, with the shared redaction (`core.redaction`) where it
+    is installed: `redact_text(text) -> str`, or `redact(text) -> (text, counts)`."""
     try:
         module = importlib.import_module("tierdesk.core.redaction")
     except ImportError:
         return text
+    redact_text = getattr(module, "redact_text", None)
+    if redact_text is not None:
+        return redact_text(text)
     redact = getattr(module, "redact", None)
     if redact is None:
         return text
     result = redact(text)
-    return result if isinstance(result, str) else getattr(result, "text", text)
+    return result[0] if isinstance(result, tuple) else result
 
 
 def _check_body(body: Any) -> str:
