@@ -161,3 +161,26 @@ def _file():
 def test_customers_and_anonymous_are_kept_out_of_the_console(world, path):
     assert Client().get(path).status_code == 302
     assert _client(world, "acme_customer").get(path).status_code == 403
+
+
+def test_the_api_lists_visible_chats_and_their_measures(world):
+    from tierdesk.accounts.services import token_create
+
+    # given a chat resolved by Acme's agent, and one of Globex
+    chat = _live(world)
+    services.chat_end(actor=world.actor("acme_l1"), chat_id=chat.pk)
+    services.presence_set(actor=world.actor("globex_l1"), available=True)
+    services.chat_start(actor=world.actor("globex_customer"), body="Globex")
+    _, token = token_create(email=world.user("acme_l1").email)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    # when Acme's agent reads them, then only Acme's chat is there, with its measures
+    listed = client.get("/api/v1/chats").json()
+    assert [(c["id"], c["status"], c["outcome"]) for c in listed] == [
+        (chat.pk, "ended", "resolved")
+    ]
+    figures = client.get("/api/v1/chats/measures").json()
+    assert figures["chats"] == 1 and figures["resolved_without_ticket"] == 1
+    assert figures["per_agent"] == [{"agent": "acme_l1@example.test", "chats": 1}]
+    # and a typo in the status filter is refused naming it
+    wrong = client.get("/api/v1/chats?status=endet")
+    assert wrong.status_code == 422 and "status" in wrong.json()["fields"]

@@ -17,6 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from tierdesk.accounts.api import router as accounts_router
 from tierdesk.accounts.services import token_authenticate
+from tierdesk.chat.api import router as chat_router
 from tierdesk.core import idempotency
 from tierdesk.core.api_support import COMPONENTS, header
 from tierdesk.core.errors import DomainError
@@ -50,6 +51,7 @@ TAGS = [
     },
     {"name": "directory", "description": "Contracts, workspaces and flows."},
     {"name": "webhooks", "description": "Signed event deliveries to your systems."},
+    {"name": "chats", "description": "Live chats at L1: the chats you may see and their measures."},
 ]
 
 
@@ -140,6 +142,7 @@ api.add_router("/", conversation_router)
 api.add_router("/", history_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
+api.add_router("/", chat_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

@@ -89,3 +89,9 @@ def measures(chats: QuerySet[Chat]) -> dict[str, Any]:
 
 def presence_of(actor: Actor) -> AgentPresence | None:
     return AgentPresence.objects.filter(user_id=actor.user_id).first()
+
+
+def agent_emails(agent_ids) -> dict[int, str]:
+    from tierdesk.accounts.models import User
+
+    return dict(User.objects.filter(pk__in=list(agent_ids)).values_list("pk", "email"))
