@@ -3,13 +3,16 @@ authorised per conversation and per person, replayed by seq after a reconnect.""
 
 from __future__ import annotations
 
+import functools
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.test import Client
 
 from tierdesk.asgi import websocket_application
@@ -17,6 +20,34 @@ from tierdesk.chat import services
 from tierdesk.chat.routing import widget_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def in_own_thread(test):
+    """Run the test in a thread of its own: async_to_sync refuses a thread with a running
+    event loop, and a browser test earlier in the session leaves Playwright's loop in the
+    main thread."""
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        outcome: dict = {}
+
+        def target():
+            try:
+                test(*args, **kwargs)
+            except BaseException as exc:
+                outcome["error"] = exc
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+
+    return wrapper
+
+
 QUIET = 0.3  # seconds a connection must stay silent to show that nothing was delivered
 
 
@@ -54,6 +85,7 @@ def _chat(world, customer="acme_customer", agent="acme_l1"):
     return chat
 
 
+@in_own_thread
 def test_strangers_cannot_subscribe_and_receive_nothing(world):
     # given an Acme chat, and a Globex customer with a chat of their own
     chat = _chat(world)
@@ -96,6 +128,7 @@ def test_strangers_cannot_subscribe_and_receive_nothing(world):
     async_to_sync(scenario)()
 
 
+@in_own_thread
 def test_the_queue_shows_waiting_chats_of_the_agents_own_organisation(world):
     services.presence_set(actor=world.actor("acme_l1"), available=True)
     session = _session(world.user("acme_l1"))
@@ -122,6 +155,7 @@ def test_the_queue_shows_waiting_chats_of_the_agents_own_organisation(world):
     async_to_sync(scenario)()
 
 
+@in_own_thread
 def test_a_reconnect_loses_nothing_and_repeats_nothing(world):
     # given a live chat the customer follows
     chat = _chat(world)
@@ -154,6 +188,7 @@ def test_a_reconnect_loses_nothing_and_repeats_nothing(world):
     async_to_sync(scenario)()
 
 
+@in_own_thread
 def test_typing_and_messages_over_the_socket(world):
     chat = _chat(world)
     sessions = {key: _session(world.user(key)) for key in ("acme_customer", "acme_l1")}
@@ -183,6 +218,7 @@ def test_typing_and_messages_over_the_socket(world):
     async_to_sync(scenario)()
 
 
+@in_own_thread
 def test_the_widget_token_opens_only_its_own_chat(world):
     chat = _chat(world)
     token = widget_token(user_id=world.user("acme_customer").pk, chat_id=chat.pk)
@@ -215,6 +251,7 @@ class _Communicator:
         await self.communicator.disconnect()
 
 
+@in_own_thread
 def test_load_100_chats_20_agents_every_message_once_in_order(world):
     """Bounded for CI: 100 simultaneous chats, 20 agents (5 chats each), one round of
     3 lines per side per chat over the in-process channel layer. The longer run against a
@@ -237,6 +274,7 @@ def test_load_100_chats_20_agents_every_message_once_in_order(world):
     assert result["problems"] == []
 
 
+@in_own_thread
 def test_the_redis_channel_layer_carries_the_chat(world, settings):
     """Production's layer (TIERDESK_CHANNEL_LAYER=redis://…): the same path through Redis."""
     import uuid
@@ -273,6 +311,7 @@ def test_the_redis_channel_layer_carries_the_chat(world, settings):
     async_to_sync(scenario)()
 
 
+@in_own_thread
 def test_a_waiting_customer_learns_their_new_place_in_line(world):
     # given two waiting chats of Acme, the second customer following theirs
     services.presence_set(actor=world.actor("acme_l1"), available=True)
