@@ -283,3 +283,28 @@ def test_serve_dev_runs_the_development_server(capsys, monkeypatch):
     monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: commands.append(a))
     cli.main(["serve", "--dev"])
     assert commands == [("runserver", "127.0.0.1:8000")]
+
+
+def test_serve_asgi_runs_uvicorn_one_worker_unless_redis_carries_the_chat(
+    capsys, monkeypatch, settings
+):
+    # given a host asking for four workers with the in-process channel layer
+    monkeypatch.setenv("TIERDESK_BIND", "0.0.0.0:9001")
+    monkeypatch.setenv("WEB_CONCURRENCY", "4")
+    execs = []
+    monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: None)
+    monkeypatch.setattr(cli.os, "execv", lambda path, argv: execs.append(argv))
+    # when serve runs with --asgi
+    cli.main(["serve", "--asgi"])
+    # then it becomes uvicorn on the ASGI entry with one worker, and says why
+    argv = execs[0]
+    assert argv[1:4] == ["-m", "uvicorn", "tierdesk.asgi:application"]
+    assert argv[argv.index("--port") + 1] == "9001"
+    assert argv[argv.index("--workers") + 1] == "1"
+    assert "TIERDESK_CHANNEL_LAYER" in capsys.readouterr().err
+    # and with Redis as the channel layer, the four workers
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {}}
+    }
+    cli.main(["serve", "--asgi"])
+    assert execs[1][execs[1].index("--workers") + 1] == "4"

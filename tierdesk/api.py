@@ -17,6 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from tierdesk.accounts.api import router as accounts_router
 from tierdesk.accounts.services import token_authenticate
+from tierdesk.chat.api import router as chat_router
 from tierdesk.core import idempotency
 from tierdesk.core.api_support import COMPONENTS, header
 from tierdesk.core.errors import DomainError
@@ -77,6 +78,7 @@ TAGS = [
         "description": "Obvious causes (connectivity, DNS, TLS, credentials, expired tokens, "
         "rate limits, quotas) recognised in a text or log, with the article that solves them.",
     },
+    {"name": "chats", "description": "Live chats at L1: the chats you may see and their measures."},
 ]
 
 
@@ -192,6 +194,7 @@ api.add_router("/", notifications_router)
 api.add_router("/", logs_router)
 api.add_router("/", search_router)
 api.add_router("/", reports_router)
+api.add_router("/", chat_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

@@ -74,6 +74,9 @@
 | `TIERDESK_METRICS_ALLOW` | empty | comma-separated IP addresses or networks (CIDR) that may read `/metrics` without the token |
 | `PROMETHEUS_MULTIPROC_DIR` | empty | a directory shared by the gunicorn workers: `/metrics` then sums every worker's request counters (prometheus-client multiprocess mode) |
 | `TIERDESK_TEST_DB_NAME` | `test_tierdesk` | PostgreSQL test database name (tests only) |
+| `TIERDESK_CHANNEL_LAYER` | empty: in-process | the chat's channel layer: empty for one process (the embedded default), or a Redis URL such as `redis://127.0.0.1:6379/0` for several workers |
+| `TIERDESK_CHAT_DEFAULT_CAP` | `3` | chats an L1 agent holds at once until they set their own cap |
+| `TIERDESK_CHAT_MAX_PER_AGENT` | `10` | the highest cap an agent may set |
 | `TIERDESK_BIND` | `127.0.0.1:8000` | where `tierdesk serve` listens (read by the CLI) |
 | `WEB_CONCURRENCY` | `2` | gunicorn worker processes of `tierdesk serve` (read by the CLI) |
 """
@@ -158,6 +161,7 @@ INSTALLED_APPS = [
     "tierdesk.notify",
     "tierdesk.sla",
     "tierdesk.mail",
+    "channels",
     "tierdesk.kb",
     "tierdesk.triage",
     "tierdesk.rota",
@@ -167,6 +171,7 @@ INSTALLED_APPS = [
     "tierdesk.logs",
     "tierdesk.search",
     "tierdesk.reports",
+    "tierdesk.chat",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +195,23 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tierdesk.urls"
 WSGI_APPLICATION = "tierdesk.wsgi.application"
+ASGI_APPLICATION = "tierdesk.asgi.application"
+
+# The chat's real-time transport (Django Channels): in-process by default; Redis when
+# several ASGI workers serve it (each message is stored first, so a lost event is only late).
+_CHANNEL_LAYER = os.environ.get("TIERDESK_CHANNEL_LAYER", "").strip()
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [_CHANNEL_LAYER], "capacity": 1000, "expiry": 30},
+        }
+        if _CHANNEL_LAYER
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+    )
+}
+TIERDESK_CHAT_DEFAULT_CAP = int(os.environ.get("TIERDESK_CHAT_DEFAULT_CAP", "3"))
+TIERDESK_CHAT_MAX_PER_AGENT = int(os.environ.get("TIERDESK_CHAT_MAX_PER_AGENT", "10"))
 
 TEMPLATES = [
     {

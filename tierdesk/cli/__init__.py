@@ -4,7 +4,9 @@ Every write goes through a service (`accounts.services`, `directory.services`); 
 (`DomainError`) prints `error: <message>` and each field's reason to stderr and exits 2.
 Services are atomic, so a refused command leaves nothing half-written.
 
-    tierdesk serve [--dev] [--migrate]     gunicorn (production) or runserver (--dev)
+    tierdesk serve [--dev] [--migrate] [--asgi]
+                                           gunicorn (production), runserver (--dev), or
+                                           uvicorn (--asgi: with the chat's WebSockets)
     tierdesk worker [--batch]              the background task worker (django-tasks-db)
     tierdesk migrate                       apply database migrations
     tierdesk demo [--reset]                load the demo data (idempotent)
@@ -64,6 +66,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
     call_command("collectstatic", interactive=False, verbosity=0)
     workers = os.environ.get("WEB_CONCURRENCY") or "2"
+    if args.asgi:
+        return _serve_asgi(bind, workers)
     gunicorn = [
         sys.executable,
         "-m",
@@ -84,6 +88,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.stderr.flush()
     # Replace this process: signals from a supervisor reach gunicorn's arbiter directly.
     os.execv(sys.executable, gunicorn)  # noqa: S606
+    return 0  # pragma: no cover
+
+
+def _serve_asgi(bind: str, workers: str) -> int:
+    """uvicorn with the ASGI entry (HTTP and the chat's WebSockets). Several workers share
+    chat events only through Redis (TIERDESK_CHANNEL_LAYER); without it, one worker."""
+    from django.conf import settings
+
+    host, _, port = bind.rpartition(":")
+    in_process = settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer")
+    if in_process and workers != "1":
+        _err("The in-process channel layer serves one worker: set TIERDESK_CHANNEL_LAYER for more")
+        workers = "1"
+    uvicorn = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "tierdesk.asgi:application",
+        "--host",
+        host or "127.0.0.1",
+        "--port",
+        port,
+        "--workers",
+        workers,
+        "--proxy-headers",
+    ]
+    _err(f"Serving Tierdesk (ASGI) on http://{bind} with {workers} workers")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, uvicorn)  # noqa: S606
     return 0  # pragma: no cover
 
 
@@ -288,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = _command(sub, "serve", cmd_serve, "serve the web application")
     serve.add_argument("--dev", action="store_true", help="Django's runserver with DEBUG on")
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument(
+        "--asgi", action="store_true", help="uvicorn with the chat's WebSockets (tierdesk.asgi)"
+    )
     serve.add_argument("--bind", help=f"host:port (default $TIERDESK_BIND or {DEFAULT_BIND})")
 
     worker = _command(sub, "worker", cmd_worker, "run the background task worker")

@@ -291,3 +291,21 @@ def clocks_on_message(*, ticket: Ticket, message: Message, now: datetime) -> Non
         for clock in running:
             book.stop(clock)
     book.save()
+
+
+def clocks_first_response_from(
+    *, ticket: Ticket, started_at: datetime, answered_at: datetime | None, now: datetime
+) -> None:
+    """A ticket made from a live conversation: its L1 first-response clock counts from
+    when the customer started waiting (not from the ticket's creation), and stops when an
+    agent answered. Call right after creation, inside the creating transaction."""
+    book = _Book(ticket, now)
+    clock = book.get(FIRST, 1)
+    if clock is None or clock.state == STOPPED:
+        return
+    clock.start = min(started_at, now)
+    book._touch(clock, ["start", *_DERIVED])
+    if answered_at is not None:
+        clock.state, clock.stopped_at = STOPPED, min(max(answered_at, clock.start), now)
+        book._touch(clock, ["state", "stopped_at"])
+    book.save()
