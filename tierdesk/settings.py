@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "tierdesk.notify",
     "tierdesk.sla",
     "tierdesk.mail",
+    "tierdesk.problems",
 ]
 
 MIDDLEWARE = [

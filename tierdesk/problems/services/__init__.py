@@ -1,0 +1,29 @@
+"""Every write to problems and ticket links. Views, API, tasks and tracker hooks call these."""
+
+from tierdesk.problems.services.fixes import (
+    problem_apply_workaround,
+    problem_close,
+    problem_deliver_fix,
+    problem_release,
+    problem_start_fix,
+    problem_verify_fix,
+)
+from tierdesk.problems.services.records import (
+    problem_create,
+    problem_escalate,
+    problem_link_ticket,
+    problem_update,
+)
+
+__all__ = [
+    "problem_apply_workaround",
+    "problem_close",
+    "problem_create",
+    "problem_deliver_fix",
+    "problem_escalate",
+    "problem_link_ticket",
+    "problem_release",
+    "problem_start_fix",
+    "problem_update",
+    "problem_verify_fix",
+]
