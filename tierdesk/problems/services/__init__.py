@@ -8,6 +8,11 @@ from tierdesk.problems.services.fixes import (
     problem_start_fix,
     problem_verify_fix,
 )
+from tierdesk.problems.services.links import (
+    ticket_link_create,
+    ticket_link_delete,
+    ticket_merge_into,
+)
 from tierdesk.problems.services.records import (
     problem_create,
     problem_escalate,
@@ -26,4 +31,7 @@ __all__ = [
     "problem_start_fix",
     "problem_update",
     "problem_verify_fix",
+    "ticket_link_create",
+    "ticket_link_delete",
+    "ticket_merge_into",
 ]
