@@ -22,6 +22,8 @@ from tierdesk.core.api_support import COMPONENTS, header
 from tierdesk.core.errors import DomainError
 from tierdesk.directory.api import router as directory_router
 from tierdesk.notify.api import router as notify_router
+from tierdesk.problems.api import links_router as ticket_links_router
+from tierdesk.problems.api import router as problems_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
 from tierdesk.tickets.api_conversation import router as conversation_router
@@ -50,6 +52,16 @@ TAGS = [
     },
     {"name": "directory", "description": "Contracts, workspaces and flows."},
     {"name": "webhooks", "description": "Signed event deliveries to your systems."},
+    {
+        "name": "problems",
+        "description": "The engineering issue behind tickets of any partners: its fix, "
+        "verification, workaround and tracker. Partners and customers read its public parts.",
+    },
+    {
+        "name": "ticket links",
+        "description": "A ticket's problem, its links (relates to, duplicates) and the merge.",
+    },
+    {"name": "hooks", "description": "Inbound webhooks of engineering trackers (Jira, GitHub)."},
 ]
 
 
@@ -140,6 +152,8 @@ api.add_router("/", conversation_router)
 api.add_router("/", history_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
+api.add_router("/", problems_router)
+api.add_router("/", ticket_links_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 
