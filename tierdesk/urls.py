@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from tierdesk.accounts import views as account_views
 from tierdesk.api import api
+from tierdesk.problems import views as problem_views
 from tierdesk.tickets import views as ticket_views
 
 urlpatterns = [
@@ -55,6 +56,17 @@ urlpatterns = [
         name="ticket-reproduction-check",
     ),
     path("attachments/<int:attachment_id>/", ticket_views.attachment_download, name="attachment"),
+    # Problems: L3's queue, the problem page, and the ticket page's problem block
+    path("problems/", problem_views.problem_queue, name="problem-queue"),
+    path("problems/matching/", problem_views.matching, name="problem-matching"),
+    path("problems/<int:pk>/", problem_views.problem_detail, name="problem-detail"),
+    path(
+        "problems/<int:pk>/act/<slug:action>/",
+        problem_views.problem_action,
+        name="problem-action",
+    ),
+    path("tickets/<int:number>/links/", problem_views.ticket_link, name="ticket-link"),
+    path("tickets/<int:number>/merge/", problem_views.ticket_merge, name="ticket-merge"),
     path(
         "attachments/<int:attachment_id>/image/",
         ticket_views.attachment_image,

@@ -118,9 +118,7 @@ class ProblemReleaseIn(Schema):
     model_config = _examples({"release": "2026.12.1"})
 
     release: str = Field("", max_length=100)
-    customer_message: str = Field(
-        "", description="Told to customers resolved with the workaround."
-    )
+    customer_message: str = Field("", description="Told to customers resolved with the workaround.")
     version: int | None = None
 
 

@@ -153,6 +153,5 @@ def matching_open_problems(actor: Actor, text: str, *, limit: int = 5) -> list[d
             scored.append((score, problem.pk, problem))
     scored.sort(key=lambda row: (-row[0], -row[1]))
     return [
-        {**problem_view(actor, problem), "score": score}
-        for score, _, problem in scored[:limit]
+        {**problem_view(actor, problem), "score": score} for score, _, problem in scored[:limit]
     ]
