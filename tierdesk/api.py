@@ -24,6 +24,7 @@ from tierdesk.directory.api import router as directory_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.problems.api import links_router as ticket_links_router
 from tierdesk.problems.api import router as problems_router
+from tierdesk.problems.hooks_api import router as hooks_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
 from tierdesk.tickets.api_conversation import router as conversation_router
@@ -154,6 +155,7 @@ api.add_router("/", directory_router)
 api.add_router("/", notify_router)
 api.add_router("/", problems_router)
 api.add_router("/", ticket_links_router)
+api.add_router("/", hooks_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

@@ -19,6 +19,10 @@ from tierdesk.problems.services.records import (
     problem_link_ticket,
     problem_update,
 )
+from tierdesk.problems.services.tracker import (
+    problem_tracker_attach,
+    tracker_update_apply,
+)
 
 __all__ = [
     "problem_apply_workaround",
@@ -29,9 +33,11 @@ __all__ = [
     "problem_link_ticket",
     "problem_release",
     "problem_start_fix",
+    "problem_tracker_attach",
     "problem_update",
     "problem_verify_fix",
     "ticket_link_create",
     "ticket_link_delete",
     "ticket_merge_into",
+    "tracker_update_apply",
 ]

@@ -108,7 +108,9 @@ def problem_deliver_fix(
 
 
 def _deliver_waiting(actor: Actor, problem: Problem, *, reference: str, release: str, notes: str):
-    moved = []
+    moved: list[Ticket] = []
+    if actor.is_system:  # ticket moves at L3 need an engineer (see services.tracker)
+        return moved
     waiting = _linked(actor, problem).filter(level=3, status__in=(Status.NEW, Status.IN_PROGRESS))
     for ticket_id, status in waiting.values_list("pk", "status"):
         if status == Status.NEW:
