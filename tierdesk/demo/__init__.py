@@ -23,6 +23,7 @@ from tierdesk.demo import (
     stories_l2,
     stories_l2_work,
     stories_l3,
+    stories_problems,
 )
 from tierdesk.demo.people import DEMO_LOGINS, DEMO_PASSWORD, PEOPLE, build_people
 from tierdesk.demo.reset import delete_demo
@@ -66,7 +67,9 @@ def load_demo(*, reset: bool = False) -> str:
             )
         orgs = build_world()
         users = build_people(orgs)
-        play(all_stories(Timeline(timezone.now())), Cast(orgs=orgs, users=users))
+        cast = Cast(orgs=orgs, users=users)
+        play(all_stories(Timeline(timezone.now())), cast)
+        stories_problems.link_problems(cast)
         return summary()
 
 
