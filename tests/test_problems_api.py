@@ -113,3 +113,27 @@ def test_links_and_merge_through_the_api(world):
     # and an unknown link kind names the field
     bad = post(l1, f"{API}/tickets/{a.pk}/links", {"other_id": b.pk, "kind": "blocks"})
     assert bad.status_code == 422 and "kind" in bad.json()["fields"]
+
+
+def test_link_a_tracker_issue_through_the_api(world):
+    from tierdesk.problems.models import Tracker
+
+    problem, _ = three_tickets_two_partners(world)
+    tracker = Tracker.objects.create(
+        name="Jira", kind="jira", base_url="https://jira.example", project="ENG"
+    )
+    l3 = client_for(world, "l3")
+    assert [t["name"] for t in l3.get(f"{API}/trackers").json()] == ["Jira"]
+    assert client_for(world, "acme_l1").get(f"{API}/trackers").status_code == 403
+    answer = post(
+        l3, f"{API}/problems/{problem.pk}/tracker", {"tracker_id": tracker.pk, "key": "ENG-4"}
+    )
+    assert answer.status_code == 200
+    assert answer.json()["tracker"]["key"] == "ENG-4"
+    assert answer.json()["tracker"]["url"] == "https://jira.example/browse/ENG-4"
+    # partners never read the tracker
+    assert (
+        client_for(world, "acme_l1").get(f"{API}/problems/{problem.pk}").json()["tracker"] is None
+    )
+    bad = post(l3, f"{API}/problems/{problem.pk}/tracker", {"tracker_id": 999})
+    assert bad.status_code == 422 and "tracker_id" in bad.json()["fields"]

@@ -272,3 +272,45 @@ def test_a_mapping_of_the_tracker_overrides_the_default(world):
     assert problem.status == ProblemStatus.FIX_IN_PROGRESS
     assert "not applied" in problem.events.last().note
     assert Problem.objects.get(pk=problem.pk).tracker_status == "Done"
+
+
+def test_the_admin_writes_tracker_secrets_and_never_shows_them(world):
+    # given an admin adding a GitHub tracker
+    client = Client()
+    client.force_login(world.user("admin"))
+    answer = client.post(
+        "/admin/problems/tracker/add/",
+        {
+            "name": "Platform",
+            "kind": "github",
+            "base_url": "https://api.github.com",
+            "project": "example/platform",
+            "username": "",
+            "token": GITHUB_TOKEN,
+            "webhook_secret": SECRET,
+            "status_map": "{}",
+            "active": "on",
+        },
+    )
+    assert answer.status_code == 302, answer.content
+    tracker = Tracker.objects.get(name="Platform")
+    # then the change page does not show them, and saving it empty keeps them
+    page = client.get(f"/admin/problems/tracker/{tracker.pk}/change/").content.decode()
+    assert GITHUB_TOKEN not in page and SECRET not in page
+    client.post(
+        f"/admin/problems/tracker/{tracker.pk}/change/",
+        {
+            "name": "Platform",
+            "kind": "github",
+            "base_url": "https://api.github.com",
+            "project": "example/platform",
+            "username": "",
+            "token": "",
+            "webhook_secret": "",
+            "status_map": '{"label:deployed": "released"}',
+            "active": "on",
+        },
+    )
+    tracker.refresh_from_db()
+    assert (tracker.token, tracker.webhook_secret) == (GITHUB_TOKEN, SECRET)
+    assert tracker.status_map == {"label:deployed": "released"}

@@ -123,3 +123,25 @@ def test_link_and_merge_from_the_ticket_page(world, who):
         answer = client.post(f"/tickets/{duplicate.number}/merge/", {"into": original.number})
         assert answer.status_code == 303
         assert get_ticket(world.actor("admin"), duplicate.pk).status == Status.RESOLVED
+
+
+def test_link_a_tracker_issue_from_the_problem_page(world):
+    from tierdesk.problems.models import Tracker
+
+    problem, _ = three_tickets_two_partners(world)
+    tracker = Tracker.objects.create(
+        name="Jira", kind="jira", base_url="https://jira.example", project="ENG"
+    )
+    client = signed_in(world, "l3")
+    assert (
+        "Link or create the tracker issue"
+        in client.get(f"/problems/{problem.pk}/").content.decode()
+    )
+    answer = client.post(
+        f"/problems/{problem.pk}/act/tracker/", {"tracker": tracker.pk, "key": "ENG-8"}
+    )
+    assert answer.status_code == 303
+    problem.refresh_from_db()
+    assert (problem.tracker_id, problem.tracker_key) == (tracker.pk, "ENG-8")
+    page = client.get(f"/problems/{problem.pk}/").content.decode()
+    assert "ENG-8" in page

@@ -22,12 +22,14 @@ from tierdesk.problems.schemas import (
     ProblemPatchIn,
     ProblemReleaseIn,
     ProblemTicketOut,
+    ProblemTrackerIn,
     ProblemVerifyFixIn,
     ProblemVersionIn,
     ProblemWorkaroundIn,
     TicketLinkIn,
     TicketLinkOut,
     TicketMergeIn,
+    TrackerListOut,
 )
 from tierdesk.tickets.access import get_ticket
 
@@ -255,6 +257,37 @@ def close(request: HttpRequest, problem_id: int, payload: ProblemVersionIn):
         actor=request_actor(request), problem_id=problem_id, version=payload.version
     )
     return _detail(request, problem_id)
+
+
+@router.post(
+    "/problems/{problem_id}/tracker",
+    response={200: ProblemDetailOut, **WRITE},
+    summary="Link the problem to a tracker issue, or have the issue created",
+    operation_id="problem_tracker_link",
+)
+@decorate_view(JSON)
+def tracker_link(request: HttpRequest, problem_id: int, payload: ProblemTrackerIn):
+    services.problem_tracker_attach(
+        actor=request_actor(request),
+        problem_id=problem_id,
+        tracker_id=payload.tracker_id,
+        key=payload.key,
+        version=payload.version,
+    )
+    return _detail(request, problem_id)
+
+
+@router.get(
+    "/trackers",
+    response={200: list[TrackerListOut], **errors(401, 403)},
+    summary="The engineering trackers problems can be linked to (vendor staff)",
+    operation_id="tracker_list",
+)
+def list_trackers(request: HttpRequest):
+    return [
+        {"id": t.pk, "name": t.name, "kind": t.kind, "project": t.project}
+        for t in selectors.active_trackers(request_actor(request))
+    ]
 
 
 # Ticket links, the merge, and the ticket's problem ------------------------------------

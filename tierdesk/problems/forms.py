@@ -105,3 +105,17 @@ class TicketLinkForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Link"), choices=[("relates", _("Relates to")), ("duplicates", _("Duplicates"))]
     )
+
+
+class TrackerLinkForm(forms.Form):
+    tracker = forms.TypedChoiceField(label=_("Tracker"), coerce=int, choices=())
+    key = forms.CharField(
+        label=_("Issue"),
+        required=False,
+        max_length=100,
+        help_text=_("An existing issue (ENG-42, 42); leave it empty to create one."),
+    )
+
+    def __init__(self, *args, trackers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tracker"].choices = [(t.pk, t.name) for t in trackers]

@@ -205,3 +205,20 @@ class TicketMergeIn(Schema):
     into_id: int = Field(..., description="The original this ticket duplicates.")
     customer_message: str = Field("", description="What the duplicate's customer reads.")
     version: int | None = None
+
+
+class ProblemTrackerIn(Schema):
+    model_config = _examples({"tracker_id": 1, "key": "ENG-42"}, {"tracker_id": 2})
+
+    tracker_id: int
+    key: str = Field(
+        "", max_length=100, description="An existing issue; leave it out to have one created."
+    )
+    version: int | None = None
+
+
+class TrackerListOut(Schema):
+    id: int
+    name: str
+    kind: TrackerKind  # type: ignore[valid-type]
+    project: str

@@ -10,13 +10,14 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from tierdesk.core.actor import Actor
+from tierdesk.core.errors import Forbidden
 from tierdesk.problems.access import (
     problem_tickets,
     sees_internals,
     ticket_links,
     visible_problems,
 )
-from tierdesk.problems.models import OPEN_PROBLEM_STATUSES, Problem
+from tierdesk.problems.models import OPEN_PROBLEM_STATUSES, Problem, Tracker
 from tierdesk.tickets.access import visible_tickets
 from tierdesk.tickets.models import Ticket
 
@@ -155,3 +156,10 @@ def matching_open_problems(actor: Actor, text: str, *, limit: int = 5) -> list[d
     return [
         {**problem_view(actor, problem), "score": score} for score, _, problem in scored[:limit]
     ]
+
+
+def active_trackers(actor: Actor) -> QuerySet[Tracker]:
+    """The active trackers, for vendor staff (Forbidden for everyone else)."""
+    if not sees_internals(actor):
+        raise Forbidden("Trackers are for the vendor's staff.")
+    return Tracker.objects.filter(active=True).order_by("name")

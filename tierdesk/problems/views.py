@@ -82,7 +82,12 @@ def _context(actor, problem: Problem) -> dict:
         "verify_form": forms.VerifyForm(),
         "workaround_form": forms.WorkaroundForm(),
         "release_form": forms.ReleaseForm(),
+        "tracker_form": forms.TrackerLinkForm(trackers=_trackers(actor)) if internal else None,
     }
+
+
+def _trackers(actor):
+    return list(selectors.active_trackers(actor)) if sees_internals(actor) else []
 
 
 @login_required
@@ -102,6 +107,7 @@ ACTIONS = {
     "apply_workaround": forms.WorkaroundForm,
     "release": forms.ReleaseForm,
     "close": None,
+    "tracker": forms.TrackerLinkForm,
 }
 
 
@@ -134,6 +140,10 @@ def _run(actor, problem: Problem, action: str, data: dict) -> None:
         services.problem_release(actor=actor, problem_id=pk, **data)
     elif action == "close":
         services.problem_close(actor=actor, problem_id=pk)
+    elif action == "tracker":
+        services.problem_tracker_attach(
+            actor=actor, problem_id=pk, tracker_id=data["tracker"], key=data["key"]
+        )
 
 
 @login_required
@@ -146,7 +156,10 @@ def problem_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     actor = actor_or_403(request)
     problem = _problem_or_404(actor, pk)
     form_class = ACTIONS[action]
-    form = form_class(request.POST) if form_class else None
+    if form_class is forms.TrackerLinkForm:
+        form = form_class(request.POST, trackers=_trackers(actor))
+    else:
+        form = form_class(request.POST) if form_class else None
     context = _context(actor, problem)
     if form is not None and not form.is_valid():
         return render(request, PAGE, {**context, "invalid": form}, status=422)
