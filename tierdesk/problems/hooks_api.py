@@ -99,7 +99,7 @@ def _apply(tracker: Tracker, update) -> Status:
 
 @router.post(
     "/hooks/jira",
-    response={202: HookOut, **errors(400, 401, 415)},
+    response={202: HookOut, **errors(400, 401, 415, 422)},
     summary="Jira's webhook (issue created/updated), signed with the tracker's secret",
     operation_id="hook_jira_receive",
     openapi_extra=_body(JIRA_EXAMPLE, "X-Hub-Signature"),
@@ -112,7 +112,7 @@ def jira_hook(request: HttpRequest):
 
 @router.post(
     "/hooks/github",
-    response={202: HookOut, **errors(400, 401, 415)},
+    response={202: HookOut, **errors(400, 401, 415, 422)},
     summary="GitHub's webhook (`issues` events), signed with the tracker's secret",
     operation_id="hook_github_receive",
     openapi_extra=_body(GITHUB_EXAMPLE, "X-Hub-Signature-256"),
