@@ -145,3 +145,21 @@ def test_link_a_tracker_issue_from_the_problem_page(world):
     assert (problem.tracker_id, problem.tracker_key) == (tracker.pk, "ENG-8")
     page = client.get(f"/problems/{problem.pk}/").content.decode()
     assert "ENG-8" in page
+
+
+def test_the_portal_shows_the_customer_the_public_parts_of_their_problem(world):
+    # given a problem on a Globex customer's ticket, with a public workaround
+    problem, ids = three_tickets_two_partners(world)
+    services.problem_update(
+        actor=world.actor("l3"),
+        problem_id=problem.pk,
+        fields={"workaround": "Reconnect daily.", "workaround_public": True},
+    )
+    ticket = get_ticket(world.actor("admin"), ids[2])
+    # when the customer opens it in the portal
+    page = signed_in(world, "globex_customer").get(f"/portal/tickets/{ticket.number}/")
+    # then they read the summary and workaround, never the analysis or other tickets
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Salesforce sessions expire mid-run" in html and "Reconnect daily." in html
+    assert SECRET not in html and "Acme" not in html and "Investigating" in html

@@ -54,9 +54,7 @@ def delete_demo() -> int:
     # Problems whose tickets are all demo tickets go with them.
     others = visible_tickets(SYSTEM).exclude(partner__in=orgs)
     demo_problems = Problem.objects.filter(links__ticket__in=tickets).values("pk")
-    _delete(
-        Problem.objects.filter(pk__in=demo_problems).exclude(links__ticket__in=others)
-    )
+    _delete(Problem.objects.filter(pk__in=demo_problems).exclude(links__ticket__in=others))
     # Events are immutable row by row; deleting their tickets removes them in bulk.
     _delete(tickets)
     _delete(User.objects.filter(membership__organisation__in=orgs))

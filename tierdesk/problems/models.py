@@ -11,17 +11,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tierdesk.core.crypto import EncryptedTextField
 from tierdesk.core.models import TimeStamped
 
 
 class ProblemStatus(models.TextChoices):
-    INVESTIGATING = "investigating", "Investigating"
-    FIX_IN_PROGRESS = "fix_in_progress", "Fix in progress"
-    FIX_DELIVERED = "fix_delivered", "Fix delivered"
-    RELEASED = "released", "Released"
-    CLOSED = "closed", "Closed"
+    INVESTIGATING = "investigating", _("Investigating")
+    FIX_IN_PROGRESS = "fix_in_progress", _("Fix in progress")
+    FIX_DELIVERED = "fix_delivered", _("Fix delivered")
+    RELEASED = "released", _("Released")
+    CLOSED = "closed", _("Closed")
 
 
 OPEN_PROBLEM_STATUSES = (

@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0002_encrypt_webhook_secrets'),
+        ("notify", "0002_encrypt_webhook_secrets"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxevent',
-            name='event',
-            field=models.CharField(choices=[('ticket.created', 'Ticket created'), ('ticket.handed_over', 'Ticket handed over to L2'), ('ticket.bounced', 'Handover bounced back to L1'), ('ticket.escalated', 'Ticket escalated to L3'), ('ticket.fix_delivered', 'Fix delivered'), ('ticket.resolved', 'Ticket resolved'), ('ticket.reopened', 'Ticket reopened'), ('message.created', 'Public message added'), ('sla.at_risk', 'SLA at risk'), ('sla.breached', 'SLA breached'), ('problem.ticket_linked', 'Ticket linked to a problem'), ('problem.updated', 'Problem changed'), ('problem.fix_delivered', 'Problem fix delivered'), ('problem.released', 'Problem fix released'), ('problem.closed', 'Problem closed')], max_length=40),
+            model_name="outboxevent",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("ticket.created", "Ticket created"),
+                    ("ticket.handed_over", "Ticket handed over to L2"),
+                    ("ticket.bounced", "Handover bounced back to L1"),
+                    ("ticket.escalated", "Ticket escalated to L3"),
+                    ("ticket.fix_delivered", "Fix delivered"),
+                    ("ticket.resolved", "Ticket resolved"),
+                    ("ticket.reopened", "Ticket reopened"),
+                    ("message.created", "Public message added"),
+                    ("sla.at_risk", "SLA at risk"),
+                    ("sla.breached", "SLA breached"),
+                    ("problem.ticket_linked", "Ticket linked to a problem"),
+                    ("problem.updated", "Problem changed"),
+                    ("problem.fix_delivered", "Problem fix delivered"),
+                    ("problem.released", "Problem fix released"),
+                    ("problem.closed", "Problem closed"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

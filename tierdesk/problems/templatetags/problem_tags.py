@@ -8,10 +8,19 @@ from django import template
 
 from tierdesk.problems import forms, selectors
 from tierdesk.problems.access import sees_internals
-from tierdesk.problems.models import ProblemTicket
+from tierdesk.problems.models import ProblemStatus, ProblemTicket
 from tierdesk.problems.services._common import WORKERS
 
 register = template.Library()
+
+
+@register.filter
+def problem_status(value: str) -> str:
+    """A problem status as people read it, in their language."""
+    try:
+        return str(ProblemStatus(value).label)
+    except ValueError:
+        return value
 
 
 @register.inclusion_tag("problems/_ticket_block.html", takes_context=True)
