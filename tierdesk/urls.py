@@ -42,7 +42,9 @@ urlpatterns = [
         name="ticket-action",
     ),
     path("tickets/<int:number>/messages/", ticket_views.message_post, name="ticket-message"),
-    path("tickets/<int:number>/attachments/", ticket_views.attachment_upload, name="ticket-upload"),
+    path(
+        "tickets/<int:number>/attachments/", ticket_views.attachment_upload, name="ticket-upload"
+    ),
     path(
         "tickets/<int:number>/reproduction/",
         ticket_views.reproduction_post,
