@@ -186,6 +186,7 @@ def deliver_fix(request: HttpRequest, problem_id: int, payload: ProblemDeliverFi
         reference=payload.reference,
         release=payload.release,
         notes=payload.notes,
+        customer_message=payload.customer_message,
         version=payload.version,
     )
     return _detail(request, problem_id)

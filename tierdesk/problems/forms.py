@@ -54,6 +54,11 @@ class DeliverFixForm(forms.Form):
     notes = forms.CharField(
         label=_("Internal notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    customer_message = forms.CharField(
+        label=_("What the customers read"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class VerifyForm(forms.Form):

@@ -90,6 +90,9 @@ class ProblemDeliverFixIn(Schema):
     reference: str = Field(..., max_length=200)
     release: str = Field("", max_length=100)
     notes: str = Field("", description="Internal: never shown to customers.")
+    customer_message: str = Field(
+        "", description="What each customer reads when their ticket passes verification."
+    )
     version: int | None = None
 
 

@@ -77,13 +77,16 @@ def problem_deliver_fix(
     reference: str,
     release: str = "",
     notes: str = "",
+    customer_message: str = "",
     version: int | None = None,
 ) -> list[Ticket]:
     """Deliver a fix on the problem: every linked ticket waiting at L3 (new or in
     progress) moves to verifying at L2 through `ticket_deliver_fix` (a new one is taken
     first), each with its event and notifications. Returns the moved tickets. Refused
     (WrongState) on a closed or released problem; a blank reference is refused by the
-    ticket gate and nothing moves."""
+    ticket gate and nothing moves. `customer_message` is kept for the verification: it
+    is what each customer reads when their ticket passes (unless the verification gives
+    its own), so a customer gets one mail, not one per step."""
     require_role(actor, ENGINEERS, "deliver fixes")
     problem = get_problem(actor, problem_id, for_update=True)
     check_version(problem, version)
@@ -102,9 +105,18 @@ def problem_deliver_fix(
         clock.now(),
         from_status=before,
         note=notes,
-        data={"reference": problem.fix_reference, "tickets": [t.pk for t in moved]},
+        data={
+            "reference": problem.fix_reference,
+            "tickets": [t.pk for t in moved],
+            "customer_message": customer_message.strip(),
+        },
     )
     return moved
+
+
+def _delivered_message(problem: Problem) -> str:
+    event = problem.events.filter(kind=ProblemEventKind.FIX_DELIVERED).order_by("-pk").first()
+    return str((event.data or {}).get("customer_message", "")) if event else ""
 
 
 def _deliver_waiting(actor: Actor, problem: Problem, *, reference: str, release: str, notes: str):
@@ -151,7 +163,8 @@ def problem_verify_fix(
         ids = [i for i in ids if i in set(ticket_ids)]
     if not ids:
         raise WrongState("No ticket of this problem waits for verification.")
-    extra = with_customer_message(tickets.ticket_verify_fix, customer_message)
+    told = customer_message.strip() or _delivered_message(problem)
+    extra = with_customer_message(tickets.ticket_verify_fix, told)
     done = [
         tickets.ticket_verify_fix(
             actor=actor, ticket_id=ticket_id, passed=passed, notes=notes, **extra
