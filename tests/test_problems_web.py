@@ -96,6 +96,13 @@ def test_known_open_problems_are_offered_while_writing(world):
     assert matching_open_problems(world.actor("acme_customer"), "Salesforce sessions") == []
     page = signed_in(world, "acme_l1").get("/problems/matching/", {"text": "Salesforce sessions"})
     assert problem.title in page.content.decode()
+    # the L1 form asks with its own fields as the agent types
+    form = signed_in(world, "acme_l1").get("/tickets/new/").content.decode()
+    assert 'id="known-problems"' in form
+    page = signed_in(world, "acme_l1").get(
+        "/problems/matching/", {"title": "Sync stops", "description": "Salesforce sessions expire"}
+    )
+    assert problem.title in page.content.decode()
 
 
 def test_an_unlinked_ticket_page_offers_matching_problems_to_l2_with_a_link_button(world):

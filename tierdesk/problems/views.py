@@ -231,8 +231,10 @@ def ticket_merge(request: HttpRequest, number: int) -> HttpResponse:
 @require_GET
 def matching(request: HttpRequest) -> HttpResponse:
     """Known open problems matching what the agent is writing (htmx partial, for the
-    L1 form and L2's triage): `?text=…`."""
+    L1 form and L2's triage): `?text=…`, or the form's own `title`, `description` and
+    `actual_behaviour`."""
     actor = actor_or_403(request)
-    text = request.GET.get("text", "")[:4000]
+    fields = ("text", "title", "description", "actual_behaviour")
+    text = " ".join(request.GET.get(name, "") for name in fields)[:8000]
     found = selectors.matching_open_problems(actor, text)
     return render(request, "problems/_matching.html", {"matches": found})
