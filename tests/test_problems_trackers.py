@@ -314,3 +314,36 @@ def test_the_admin_writes_tracker_secrets_and_never_shows_them(world):
     tracker.refresh_from_db()
     assert (tracker.token, tracker.webhook_secret) == (GITHUB_TOKEN, SECRET)
     assert tracker.status_map == {"label:deployed": "released"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deliveries_over_http_from_the_trackers_to_a_live_server(live_server, settings):
+    # given a problem linked to a Jira and a GitHub issue (two problems), served live
+    from tests.factories import build_world
+
+    world = build_world()
+    first, _ = three_tickets_two_partners(world)
+    second = services.problem_create(
+        actor=world.actor("l2"), fields={"title": "Second", "public_summary": "Second."}
+    )
+    jira = _tracker("jira", "http://127.0.0.1:9")
+    gh = _tracker("github", "https://api.github.com")
+    services.problem_tracker_attach(
+        actor=world.actor("l2"), problem_id=first.pk, tracker_id=jira.pk, key="ENG-1"
+    )
+    services.problem_tracker_attach(
+        actor=world.actor("l2"), problem_id=second.pk, tracker_id=gh.pk, key="7"
+    )
+    # when Jira sends a forged delivery, then a signed one, over HTTP
+    body, headers = tracker_servers.jira_delivery("ENG-1", "In Progress", "forged")
+    assert tracker_servers.send(f"{live_server.url}/api/v1/hooks/jira", body, headers)[0] == 401
+    body, headers = tracker_servers.jira_delivery("ENG-1", "In Progress", SECRET)
+    assert tracker_servers.send(f"{live_server.url}/api/v1/hooks/jira", body, headers)[0] == 202
+    # and GitHub sends a signed `issues` delivery reopening its issue
+    body, headers = tracker_servers.github_delivery(7, SECRET, action="reopened")
+    assert tracker_servers.send(f"{live_server.url}/api/v1/hooks/github", body, headers)[0] == 202
+    # then both problems moved, and the forged delivery changed nothing
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.tracker_status) == (ProblemStatus.FIX_IN_PROGRESS, "In Progress")
+    assert (second.status, second.tracker_status) == (ProblemStatus.FIX_IN_PROGRESS, "open")

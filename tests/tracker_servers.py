@@ -172,3 +172,20 @@ def github_delivery(
         "HTTP_X_GITHUB_EVENT": event,
         "HTTP_X_GITHUB_DELIVERY": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
     }
+
+
+def send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST a delivery over HTTP as the tracker's webhook sender does (headers named as
+    on the wire: `X-Hub-Signature`, …)."""
+    import urllib.error
+    import urllib.request
+
+    wire = {"Content-Type": "application/json"}
+    for name, value in headers.items():
+        wire[name.removeprefix("HTTP_").replace("_", "-").title()] = value
+    request = urllib.request.Request(url, data=body, headers=wire, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
