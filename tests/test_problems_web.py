@@ -170,3 +170,30 @@ def test_the_portal_shows_the_customer_the_public_parts_of_their_problem(world):
     assert page.status_code == 200
     assert "Salesforce sessions expire mid-run" in html and "Reconnect daily." in html
     assert SECRET not in html and "Acme" not in html and "Investigating" in html
+
+
+def test_l2_escalates_onto_a_problem_from_the_ticket_page(world):
+    from tests.factories import record_reproduction
+    from tierdesk.problems.models import ProblemTicket
+
+    # given a reproduced ticket in progress at L2, and an open problem
+    problem, _ = three_tickets_two_partners(world)
+    ticket = ticket_at(world, "in_progress@L2", "globex")
+    client = signed_in(world, "l2")
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "Escalate to L3 onto a problem" in page and problem.reference in page
+    # when L2 escalates it without a reproduction record: refused, nothing written
+    answer = client.post(f"/tickets/{ticket.number}/escalate-to-problem/", {"problem": problem.pk})
+    assert answer.status_code == 303
+    assert not ProblemTicket.objects.filter(ticket=ticket).exists()
+    # when it is reproduced and escalated onto the problem
+    record_reproduction(world, ticket.pk)
+    client.post(f"/tickets/{ticket.number}/escalate-to-problem/", {"problem": problem.pk})
+    # then it waits at L3, linked to the problem
+    assert _ticket_state(world, ticket.pk) == (3, Status.NEW)
+    assert ProblemTicket.objects.get(ticket=ticket).problem_id == problem.pk
+
+
+def _ticket_state(world, ticket_id):
+    ticket = get_ticket(world.actor("admin"), ticket_id)
+    return (ticket.level, ticket.status)

@@ -68,6 +68,11 @@ urlpatterns = [
     path("tickets/<int:number>/links/", problem_views.ticket_link, name="ticket-link"),
     path("tickets/<int:number>/merge/", problem_views.ticket_merge, name="ticket-merge"),
     path(
+        "tickets/<int:number>/escalate-to-problem/",
+        problem_views.ticket_escalate,
+        name="ticket-escalate-problem",
+    ),
+    path(
         "attachments/<int:attachment_id>/image/",
         ticket_views.attachment_image,
         name="attachment-image",

@@ -124,3 +124,22 @@ class TrackerLinkForm(forms.Form):
     def __init__(self, *args, trackers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tracker"].choices = [(t.pk, t.name) for t in trackers]
+
+
+class EscalateForm(forms.Form):
+    problem = forms.TypedChoiceField(
+        label=_("Problem"), coerce=int, required=False, empty_value=None, choices=()
+    )
+    public_summary = forms.CharField(
+        label=_("Public summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For a new problem: partners and customers read this."),
+    )
+    override_reason = forms.CharField(
+        label=_("Override reason (support leads)"), required=False, max_length=2000
+    )
+
+    def __init__(self, *args, problems=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["problem"].choices = [("", _("A new problem")), *problems]

@@ -227,6 +227,42 @@ def ticket_merge(request: HttpRequest, number: int) -> HttpResponse:
     return _ticket_back(request, number)
 
 
+def open_problem_choices(actor) -> list[tuple[int, str]]:
+    rows = selectors.problem_queue(actor).filter(status__in=OPEN_PROBLEM_STATUSES)[:50]
+    return [(p.pk, f"{p.reference} {p.title}") for p in rows]
+
+
+@login_required
+@require_POST
+def ticket_escalate(request: HttpRequest, number: int) -> HttpResponse:
+    """L2 escalates the ticket to L3 onto a problem (named, or a new one); a refusal
+    comes back as a message on the ticket page with the gate's missing items."""
+    actor = actor_or_403(request)
+    form = forms.EscalateForm(request.POST, problems=open_problem_choices(actor))
+    try:
+        ticket = get_ticket_by_number(actor, number)
+        if not form.is_valid():
+            messages.error(request, _("Choose a problem or write a public summary."))
+            return _ticket_back(request, number)
+        data = form.cleaned_data
+        fields = {"public_summary": data["public_summary"]} if data["problem"] is None else None
+        services.problem_escalate(
+            actor=actor,
+            ticket_id=ticket.pk,
+            problem_id=data["problem"],
+            fields=fields,
+            override_reason=data["override_reason"],
+        )
+    except DomainError as exc:
+        refuse(exc)
+        missing = " ".join(m.message for m in getattr(exc, "missing", []))
+        fields_text = " ".join(getattr(exc, "fields", {}).values())
+        messages.error(request, " ".join(t for t in (exc.message, missing, fields_text) if t))
+        return _ticket_back(request, number)
+    messages.success(request, _("Escalated to L3 onto the problem."))
+    return _ticket_back(request, number)
+
+
 @login_required
 @require_GET
 def matching(request: HttpRequest) -> HttpResponse:

@@ -35,7 +35,18 @@ def ticket_problem(context, ticket):
     if staff and problem is None:
         text = f"{ticket.title} {ticket.actual_behaviour} {ticket.description}"
         matches = selectors.matching_open_problems(actor, text, limit=3)
+    escalate_form = None
+    if (
+        link is None
+        and actor.role in WORKERS
+        and (ticket.level, ticket.status) == (2, "in_progress")
+    ):
+        from tierdesk.problems.views import open_problem_choices
+
+        escalate_form = forms.EscalateForm(problems=open_problem_choices(actor))
     return {
+        "actor": actor,
+        "escalate_form": escalate_form,
         "matches": matches,
         "can_link": actor.role in WORKERS,
         "show": bool(problem) or staff,
