@@ -181,7 +181,7 @@ def test_l2_escalates_onto_a_problem_from_the_ticket_page(world):
     ticket = ticket_at(world, "in_progress@L2", "globex")
     client = signed_in(world, "l2")
     page = client.get(f"/tickets/{ticket.number}/").content.decode()
-    assert "Escalate to L3 onto a problem" in page and problem.reference in page
+    assert "Escalate onto a problem (L3)" in page and problem.reference in page
     # when L2 escalates it without a reproduction record: refused, nothing written
     answer = client.post(f"/tickets/{ticket.number}/escalate-to-problem/", {"problem": problem.pk})
     assert answer.status_code == 303
