@@ -20,6 +20,7 @@ from tierdesk.demo.people import build_people
 from tierdesk.demo.story import Cast, Timeline, play
 from tierdesk.demo.world import DEMO_ORG_NAMES, build_world
 from tierdesk.directory.models import Flow
+from tierdesk.problems.models import Problem
 from tierdesk.tickets.access import visible_tickets
 from tierdesk.tickets.models import (
     Attachment,
@@ -131,6 +132,16 @@ def test_demo_covers_every_state_with_history_files_and_logins(db):
     assert {(t.level, t.status) for t in tickets} == EVERY_STATE
     assert f"{len(tickets)} tickets" in summary
 
+    # one problem record holds three tickets of both partners (and a direct customer)
+    [problem] = Problem.objects.all()
+    partners = set(
+        demo_tickets()
+        .filter(problem_link__problem=problem)
+        .values_list("partner__kind", "partner__name")
+    )
+    assert len(partners) == 3 and sum(kind == "partner" for kind, _ in partners) == 2
+    assert problem.status == "fix_in_progress" and problem.workaround_public
+
     # ticket numbers follow the order tickets were opened
     opened = [t.created_at for t in tickets]
     assert opened == sorted(opened)
@@ -232,6 +243,7 @@ def test_reset_deletes_the_demo_data_and_loads_it_afresh(db, django_capture_on_c
     assert not any(storages["attachments"].exists(name) for name in old_files)
     assert Organisation.objects.count() == len(DEMO_ORG_NAMES)
     assert User.objects.count() == len(PEOPLE)
+    assert Problem.objects.count() == 1
 
 
 def test_history_ends_now_in_the_support_day_and_at_the_last_evening_otherwise():

@@ -27,6 +27,9 @@ from tierdesk.kb.api import router as kb_router
 from tierdesk.logs.api import router as logs_router
 from tierdesk.notifications.api import router as notifications_router
 from tierdesk.notify.api import router as notify_router
+from tierdesk.problems.api import links_router as ticket_links_router
+from tierdesk.problems.api import router as problems_router
+from tierdesk.problems.hooks_api import router as hooks_router
 from tierdesk.reports.api import router as reports_router
 from tierdesk.search.api import router as search_router
 from tierdesk.tickets.api import router as tickets_router
@@ -79,6 +82,16 @@ TAGS = [
         "rate limits, quotas) recognised in a text or log, with the article that solves them.",
     },
     {"name": "chats", "description": "Live chats at L1: the chats you may see and their measures."},
+    {
+        "name": "problems",
+        "description": "The engineering issue behind tickets of any partners: its fix, "
+        "verification, workaround and tracker. Partners and customers read its public parts.",
+    },
+    {
+        "name": "ticket links",
+        "description": "A ticket's problem, its links (relates to, duplicates) and the merge.",
+    },
+    {"name": "hooks", "description": "Inbound webhooks of engineering trackers (Jira, GitHub)."},
 ]
 
 
@@ -195,6 +208,9 @@ api.add_router("/", logs_router)
 api.add_router("/", search_router)
 api.add_router("/", reports_router)
 api.add_router("/", chat_router)
+api.add_router("/", problems_router)
+api.add_router("/", ticket_links_router)
+api.add_router("/", hooks_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "tierdesk.search",
     "tierdesk.reports",
     "tierdesk.chat",
+    "tierdesk.problems",
 ]
 
 MIDDLEWARE = [

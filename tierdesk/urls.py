@@ -41,4 +41,5 @@ urlpatterns = [
     path("settings/password/", account_views.password_change, name="password_change"),
     # The agent console (customers are sent to the portal: tickets/urls.py)
     path("", include("tierdesk.tickets.urls")),
+    path("", include("tierdesk.problems.urls")),
 ]

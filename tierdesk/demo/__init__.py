@@ -23,6 +23,7 @@ from tierdesk.demo import (
     stories_l2,
     stories_l2_work,
     stories_l3,
+    stories_problems,
 )
 from tierdesk.demo.kb import build_kb
 from tierdesk.demo.people import DEMO_LOGINS, DEMO_PASSWORD, PEOPLE, build_people
@@ -70,6 +71,7 @@ def load_demo(*, reset: bool = False) -> str:
         cast = Cast(orgs=orgs, users=users)
         play(all_stories(Timeline(timezone.now())), cast)
         build_kb(cast)
+        stories_problems.link_problems(cast)
         return summary()
 
 

@@ -14,6 +14,7 @@ from tierdesk.core.actor import SYSTEM
 from tierdesk.core.models import Sequence
 from tierdesk.demo.world import DEMO_ORG_NAMES
 from tierdesk.directory.models import Contract
+from tierdesk.problems.models import Problem
 from tierdesk.tickets.access import visible_tickets
 from tierdesk.tickets.models import Attachment
 
@@ -50,6 +51,10 @@ def delete_demo() -> int:
     tickets = visible_tickets(SYSTEM).filter(partner__in=orgs)
     files = list(Attachment.objects.filter(ticket__in=tickets).values_list("file", flat=True))
     count = tickets.count()
+    # Problems whose tickets are all demo tickets go with them.
+    others = visible_tickets(SYSTEM).exclude(partner__in=orgs)
+    demo_problems = Problem.objects.filter(links__ticket__in=tickets).values("pk")
+    _delete(Problem.objects.filter(pk__in=demo_problems).exclude(links__ticket__in=others))
     # Events are immutable row by row; deleting their tickets removes them in bulk.
     _delete(tickets)
     _delete(User.objects.filter(membership__organisation__in=orgs))

@@ -30,6 +30,11 @@ class WebhookEvent(models.TextChoices):
     MESSAGE_CREATED = "message.created", "Public message added"
     SLA_AT_RISK = "sla.at_risk", "SLA at risk"
     SLA_BREACHED = "sla.breached", "SLA breached"
+    PROBLEM_TICKET_LINKED = "problem.ticket_linked", "Ticket linked to a problem"
+    PROBLEM_UPDATED = "problem.updated", "Problem changed"
+    PROBLEM_FIX_DELIVERED = "problem.fix_delivered", "Problem fix delivered"
+    PROBLEM_RELEASED = "problem.released", "Problem fix released"
+    PROBLEM_CLOSED = "problem.closed", "Problem closed"
 
 
 def all_events() -> list[str]:

@@ -7,6 +7,7 @@ from tierdesk.tickets.services.conversation import (
     reproduction_record,
 )
 from tierdesk.tickets.services.create import may_edit, ticket_create, ticket_update
+from tierdesk.tickets.services.merge import ticket_merge
 from tierdesk.tickets.services.transitions import (
     ACTION_SERVICES,
     ticket_act,
@@ -40,6 +41,7 @@ __all__ = [
     "ticket_deliver_fix",
     "ticket_escalate",
     "ticket_hand_over",
+    "ticket_merge",
     "ticket_reopen",
     "ticket_resolve",
     "ticket_return_to_l2",
