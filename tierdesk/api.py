@@ -75,6 +75,11 @@ TAGS = [
         "name": "search",
         "description": "Full-text search over what the caller may see, and similar tickets.",
     },
+    {
+        "name": "reports",
+        "description": "Per-level figures over a period: handovers, bounces, resolutions, "
+        "escalations, time in each level, SLA compliance (leads, L2, partner admins).",
+    },
     {"name": "kb", "description": "Knowledge-base articles, as the caller may read them."},
     {
         "name": "triage",
