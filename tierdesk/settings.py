@@ -26,7 +26,9 @@
 | `LOG_LEVEL` | `INFO` | root log level |
 | `TIERDESK_STATIC_ROOT` | `var/static` | where `collectstatic` writes (WhiteNoise serves it) |
 | `TIERDESK_STATICFILES_STORAGE` | WhiteNoise compressed manifest (plain when `DEBUG`) | static files storage class |
-| `TIERDESK_SECURE_COOKIES` | `false` | send session and CSRF cookies over HTTPS only |
+| `TIERDESK_SECURE_COOKIES` | `false` | send session and CSRF cookies over HTTPS only, named `__Host-sessionid` / `__Host-csrftoken` |
+| `TIERDESK_SESSION_IDLE_MINUTES` | `60` | a browser session ends after this long without a request |
+| `TIERDESK_SESSION_MAX_HOURS` | `12` | a browser session ends this long after its sign-in, however busy |
 | `TIERDESK_HSTS_SECONDS` | `31536000` (one year; `0` when `DEBUG`) | `Strict-Transport-Security` max-age on responses served over HTTPS; `0` sends none |
 | `TIERDESK_HSTS_SUBDOMAINS` / `TIERDESK_HSTS_PRELOAD` | `false` | add `includeSubDomains` / `preload` to HSTS |
 | `TIERDESK_HTTPS_REDIRECT` | `false` | redirect plain HTTP requests to HTTPS |
@@ -163,6 +165,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tierdesk.core.middleware.SessionLifetimeMiddleware",
     "tierdesk.core.middleware.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -220,8 +223,17 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# At least 12 and at most 128 characters, none of the 20,000 most common passwords (Django's
+# offline list), no composition rules; never truncated (docs/security.md, V2.1).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {
+        "NAME": "tierdesk.accounts.passwords.MaximumLengthValidator",
+        "OPTIONS": {"max_length": 128},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -269,6 +281,15 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("TIERDESK_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # `__Host-`: the browser keeps such a cookie only if Secure, for this host, path "/".
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+# A browser session ends after TIERDESK_SESSION_IDLE_MINUTES without a request and at the
+# latest TIERDESK_SESSION_MAX_HOURS after sign-in (core.middleware.SessionLifetimeMiddleware).
+TIERDESK_SESSION_IDLE_SECONDS = 60 * env_int("TIERDESK_SESSION_IDLE_MINUTES", 60)
+TIERDESK_SESSION_MAX_SECONDS = 3600 * env_int("TIERDESK_SESSION_MAX_HOURS", 12)
+SESSION_COOKIE_AGE = TIERDESK_SESSION_MAX_SECONDS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -393,7 +414,12 @@ TIERDESK_MAIL_DKIM_VERIFY = env_bool("TIERDESK_MAIL_DKIM_VERIFY", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "tierdesk.core.logformat.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
