@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,15 @@ from tierdesk.core.middleware import SEEN_AT, SIGNED_IN_AT
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"  # tests.factories.build_world
+
+
+@contextmanager
+def django_capture_on_commit():
+    """Run the on-commit callbacks of the test's transaction (mails go after the commit)."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        yield
 
 
 def _refusal(password: str) -> list[str]:
@@ -272,3 +284,69 @@ def test_sign_ins_and_tokens_are_logged_without_their_secrets(world, caplog):
     # and no password and no token appears in any log record
     for secret in ("a wrong guess 4711", PASSWORD, token, "tdk_not_a_token_0815"):
         assert secret not in caplog.text
+
+
+# --- password reset and change (V2.5, V2.2.3) ------------------------------------------
+
+
+def _reset_link(client: Client, email: str) -> str:
+    from django.core import mail
+
+    mail.outbox.clear()
+    client.post("/password-reset/", {"email": email})
+    (message,) = mail.outbox
+    return re.search(r"https?://[^/\s]+(/password-reset/\S+/\S+/)", message.body).group(1)
+
+
+def test_a_reset_link_works_once_and_the_person_is_told(world, settings):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    email = world.user("acme_l1").email
+    client = Client()
+    link = _reset_link(client, email)
+    # when the link is used to set a new password
+    form = client.get(link, follow=True)
+    new = "a much better passphrase"
+    with django_capture_on_commit():
+        done = client.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert done.status_code == 302
+    # then the person is told by mail (the mail names no password)
+    (notice,) = mail.outbox[1:]
+    assert notice.to == [email] and "password was changed" in notice.subject
+    assert new not in notice.body
+    # and the same link does not work a second time
+    again = Client().get(link, follow=True)
+    assert b"new_password1" not in again.content
+
+
+def test_a_reset_link_expires_after_an_hour(world, settings, monkeypatch):
+    from django.contrib.auth.tokens import PasswordResetTokenGenerator
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert configured.PASSWORD_RESET_TIMEOUT == 3600
+    link = _reset_link(Client(), world.user("acme_l1").email)
+    # when the link is followed an hour and a minute later
+    later = datetime.now() + timedelta(minutes=61)
+    monkeypatch.setattr(PasswordResetTokenGenerator, "_now", lambda self: later)
+    response = Client().get(link, follow=True)
+    # then it no longer offers a new password
+    assert b"new_password1" not in response.content
+
+
+def test_a_password_change_is_told_by_mail(world, settings, client):
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    client.force_login(world.user("acme_l1"))
+    new = "a much better passphrase"
+    # when the password is changed on the settings page
+    with django_capture_on_commit():
+        client.post(
+            "/settings/password/",
+            {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+        )
+    # then one mail tells the person
+    (notice,) = mail.outbox
+    assert notice.to == [world.user("acme_l1").email]
+    assert "password was changed" in notice.subject and new not in notice.body

@@ -40,6 +40,7 @@
 | `TIERDESK_RESET_EMAIL_LIMIT` | `3` | password reset mails to one address per window; further requests get the same answer and send nothing |
 | `TIERDESK_RESET_ADDRESS_LIMIT` | `10` | password reset requests from one client address per window |
 | `TIERDESK_RESET_WINDOW_MINUTES` | `60` | the password reset window |
+| `TIERDESK_RESET_LINK_MINUTES` | `60` | how long a password reset link works (once) |
 | `TIERDESK_TOKEN_FAILURE_LIMIT` | `20` | failed API bearer tokens from one client address per window; then every bearer request from it answers 429 with `Retry-After` |
 | `TIERDESK_TOKEN_WINDOW_SECONDS` | `300` | the bearer token failure window |
 | `TIERDESK_TASK_BACKEND` | `django_tasks_db.DatabaseBackend` | the background task backend |
@@ -353,6 +354,8 @@ AXES_VERBOSE = True
 TIERDESK_RESET_EMAIL_LIMIT = env_int("TIERDESK_RESET_EMAIL_LIMIT", 3)
 TIERDESK_RESET_ADDRESS_LIMIT = env_int("TIERDESK_RESET_ADDRESS_LIMIT", 10)
 TIERDESK_RESET_WINDOW = timedelta(minutes=env_int("TIERDESK_RESET_WINDOW_MINUTES", 60))
+# A reset link works once (it signs the password hash it changes) and for this long.
+PASSWORD_RESET_TIMEOUT = 60 * env_int("TIERDESK_RESET_LINK_MINUTES", 60)
 TIERDESK_TOKEN_FAILURE_LIMIT = env_int("TIERDESK_TOKEN_FAILURE_LIMIT", 20)
 TIERDESK_TOKEN_WINDOW = timedelta(seconds=env_int("TIERDESK_TOKEN_WINDOW_SECONDS", 300))
 
