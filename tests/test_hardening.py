@@ -350,3 +350,15 @@ def test_a_password_change_is_told_by_mail(world, settings, client):
     (notice,) = mail.outbox
     assert notice.to == [world.user("acme_l1").email]
     assert "password was changed" in notice.subject and new not in notice.body
+
+
+def test_signing_out_tells_the_browser_to_drop_what_it_kept(world):
+    # given a signed-in person
+    client = Client()
+    client.force_login(world.user("acme_l1"))
+    # when they sign out
+    response = client.post("/logout/")
+    # then the browser is told to clear its cache and storage for the site
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get("/").status_code == 302

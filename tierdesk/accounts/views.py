@@ -135,7 +135,11 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         logout(request)
         messages.success(request, _("You are signed out."))
-        return redirect("login")
+        response = redirect("login")
+        # The browser drops what it kept of the signed-in pages (ASVS 8.2.3); the session
+        # cookie is already worthless, and the new one carries the message above.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     return render(request, "registration/logout_confirm.html")
 
 
