@@ -265,6 +265,9 @@ def test_a_log_line_cannot_be_forged_by_control_characters():
     line = OneLineFormatter("%(levelname)s %(message)s").format(record)
     # then it stays one line with the characters visible
     assert line == "WARNING refused x\\r\\nERROR forged\\x1b[31m"
+    # and its time is UTC, to the millisecond
+    record.created, record.msecs = 0.25, 250
+    assert OneLineFormatter("%(asctime)s").format(record) == "1970-01-01T00:00:00.250Z"
     assert configured.LOGGING["formatters"]["plain"]["()"].endswith("OneLineFormatter")
 
 
@@ -281,6 +284,7 @@ def test_sign_ins_and_tokens_are_logged_without_their_secrets(world, caplog):
     # then the failure and the sign-in are logged (who, not with what)
     assert "AXES: New login failure" in caplog.text
     assert "AXES: Successful login" in caplog.text
+    assert "Unauthorized: /api/v1/me" in caplog.text
     # and no password and no token appears in any log record
     for secret in ("a wrong guess 4711", PASSWORD, token, "tdk_not_a_token_0815"):
         assert secret not in caplog.text
@@ -362,3 +366,21 @@ def test_signing_out_tells_the_browser_to_drop_what_it_kept(world):
     assert response.status_code == 302
     assert response["Clear-Site-Data"] == '"cache", "storage"'
     assert client.get("/").status_code == 302
+
+
+def test_refusals_are_logged_with_what_was_asked(world, caplog):
+    # given a signed-in customer and an L2 agent
+    customer, agent = Client(), Client()
+    customer.force_login(world.user("globex_customer"))
+    agent.force_login(world.user("l2"))
+    caplog.set_level(logging.WARNING)
+    # when they ask for what is not theirs or not allowed, or send bad input
+    agent.get("/tickets/new/")
+    customer.get("/portal/tickets/999999/")
+    agent.post("/settings/", {"time_zone": "Mars/Olympus", "language": "en"})
+    # then each refusal is a log record naming the status and the path
+    logged = [(r.status_code, r.request.path) for r in caplog.records if hasattr(r, "status_code")]
+    assert (403, "/tickets/new/") in logged
+    assert (404, "/portal/tickets/999999/") in logged
+    assert (422, "/settings/") in logged
+    assert "%(asctime)s" in configured.LOGGING["formatters"]["plain"]["format"]

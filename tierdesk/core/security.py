@@ -39,7 +39,8 @@ class SecurityHeadersMiddleware:
 
     Every response that does not say how to cache itself is marked never to be stored
     (`Cache-Control: no-store`, ASVS 8.2.1): pages and API answers carry tickets, names and
-    addresses. Static files (WhiteNoise) set their own caching and keep it."""
+    addresses. Static files (WhiteNoise) set their own caching and keep it. JSON answers of
+    the API say they are a file (`Content-Disposition: attachment`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -51,6 +52,11 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("Permissions-Policy", self.permissions)
         if "Cache-Control" not in response.headers:
             add_never_cache_headers(response)
+        if request.path.startswith("/api/") and response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            # Opened in a browser tab, an API answer is a download, never a page (ASVS 14.4.2).
+            response.headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
         return response
 
 
