@@ -384,3 +384,46 @@ def test_refusals_are_logged_with_what_was_asked(world, caplog):
     assert (404, "/portal/tickets/999999/") in logged
     assert (422, "/settings/") in logged
     assert "%(asctime)s" in configured.LOGGING["formatters"]["plain"]["format"]
+
+
+# --- upload quota (V12.1.3) ------------------------------------------------------------
+
+
+def test_one_person_cannot_fill_the_storage(world, settings, tmp_path):
+    from tests.factories import new_ticket
+    from tierdesk.core import clock
+    from tierdesk.core.errors import PayloadTooLarge
+    from tierdesk.tickets import services
+    from tierdesk.tickets.models import Attachment
+
+    # given a quota of three files or 1 KiB a day, and two tickets
+    settings.TIERDESK_UPLOAD_DAY_FILES = 3
+    settings.TIERDESK_UPLOAD_DAY_BYTES = 1024
+    first, second = new_ticket(world), new_ticket(world)
+
+    def upload(ticket, content, who="acme_l1"):
+        return services.attachment_add(
+            actor=world.actor(who),
+            ticket_id=ticket.pk,
+            file=content,
+            filename="a.log",
+            kind="log",
+        )
+
+    # when an agent uploads three files across the tickets
+    upload(first, b"a" * 100)
+    upload(second, b"b" * 100)
+    upload(first, b"c" * 100)
+    # then a fourth is refused (413, saying why) and not stored
+    with pytest.raises(PayloadTooLarge) as refused:
+        upload(second, b"d" * 10)
+    assert "24 hours" in refused.value.message and refused.value.status == 413
+    assert Attachment.objects.count() == 3
+    # and so is a file that would pass the day's bytes, for someone else at their first
+    with pytest.raises(PayloadTooLarge):
+        upload(first, b"e" * 1025, who="l2")
+    # while a colleague's own quota is untouched, and the next day the agent may go on
+    upload(first, b"f" * 100, who="l2")
+    with clock.travel_to(clock.now() + timedelta(days=1, minutes=1)):
+        upload(first, b"g" * 100)
+    assert Attachment.objects.count() == 5

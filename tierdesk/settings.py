@@ -11,6 +11,7 @@
 | `TIME_ZONE` | `Europe/Berlin` | default display time zone (storage is always UTC) |
 | `TIERDESK_STORAGE_DIR` | `var/attachments` | private attachment storage (never served by URL) |
 | `TIERDESK_MAX_UPLOAD_BYTES` | `26214400` (25 MiB) | largest attachment accepted |
+| `TIERDESK_UPLOAD_DAY_FILES` / `TIERDESK_UPLOAD_DAY_BYTES` | `500` / `2147483648` (2 GiB) | most files and bytes one person uploads in 24 hours, on all tickets together |
 | `TIERDESK_REOPEN_DAYS` | `14` | how long a resolved ticket may be reopened |
 | `TIERDESK_TICKET_TAG` | `TD` | prefix of human ticket numbers (`TD-10042`) |
 | `TIERDESK_PLATFORM_URL` | `https://app.elastic.io` | base of links back to the platform |
@@ -361,6 +362,8 @@ TIERDESK_TOKEN_WINDOW = timedelta(seconds=env_int("TIERDESK_TOKEN_WINDOW_SECONDS
 
 # Product knobs
 TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+TIERDESK_UPLOAD_DAY_FILES = env_int("TIERDESK_UPLOAD_DAY_FILES", 500)
+TIERDESK_UPLOAD_DAY_BYTES = env_int("TIERDESK_UPLOAD_DAY_BYTES", 2 * 1024**3)
 TIERDESK_REOPEN_DAYS = int(os.environ.get("TIERDESK_REOPEN_DAYS", "14"))
 TIERDESK_TICKET_TAG = os.environ.get("TIERDESK_TICKET_TAG", "TD")
 TIERDESK_PLATFORM_URL = os.environ.get("TIERDESK_PLATFORM_URL", "https://app.elastic.io").rstrip(

@@ -16,6 +16,8 @@ staff, like its events: customers get none of it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from tierdesk.accounts.models import Role
@@ -87,6 +89,11 @@ def get_attachment(actor: Actor, attachment_id: int) -> Attachment:
         return attachments.select_related("ticket").get(pk=attachment_id)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise NotFound("Attachment not found.") from None
+
+
+def own_uploads(actor: Actor, *, since: datetime) -> QuerySet[Attachment]:
+    """The files this person uploaded since `since`, on any ticket (for their quota)."""
+    return Attachment.objects.filter(uploaded_by=actor.user, created_at__gte=since)
 
 
 def visible_events(actor: Actor, ticket: Ticket) -> QuerySet[TicketEvent]:

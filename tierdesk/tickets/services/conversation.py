@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, Sum
 
 from tierdesk.accounts.models import Role
 from tierdesk.core import clock
@@ -16,7 +18,7 @@ from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, PayloadTooLarge, WrongState
 from tierdesk.sla import services as sla
 from tierdesk.tickets import events
-from tierdesk.tickets.access import get_ticket
+from tierdesk.tickets.access import get_ticket, own_uploads
 from tierdesk.tickets.models import (
     Attachment,
     AttachmentKind,
@@ -99,6 +101,27 @@ def _read_limited(file: IO[bytes] | bytes) -> bytes:
     return content
 
 
+def _check_quota(actor: Actor, size: int, now) -> None:
+    """A person uploads at most TIERDESK_UPLOAD_DAY_FILES files and
+    TIERDESK_UPLOAD_DAY_BYTES bytes in 24 hours, on all tickets together (ASVS 12.1.3), so
+    no one account can fill the storage. Mail intake's own copies (the system) do not count."""
+    if actor.user is None:
+        return
+    used = own_uploads(actor, since=now - timedelta(days=1)).aggregate(
+        files=Count("pk"), size=Sum("size")
+    )
+    files_limit, bytes_limit = (
+        settings.TIERDESK_UPLOAD_DAY_FILES,
+        settings.TIERDESK_UPLOAD_DAY_BYTES,
+    )
+    if used["files"] + 1 > files_limit or (used["size"] or 0) + size > bytes_limit:
+        raise PayloadTooLarge(
+            f"You have uploaded {used['files']} files ({_size_text(used['size'] or 0)}) in the "
+            f"last 24 hours; at most {files_limit} files and {_size_text(bytes_limit)} are "
+            "allowed. Try again later."
+        )
+
+
 def _size_text(size: int) -> str:
     """A byte count as people read it: 25 MiB, 1.5 MiB, 512 KiB, 100 bytes."""
     for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
@@ -144,6 +167,7 @@ def attachment_add(
     content_type = sniff_content_type(content[:SNIFF_BYTES])
     _check_kind(kind, content_type)
     ticket = get_ticket(actor, ticket_id, for_update=True)
+    _check_quota(actor, len(content), now)
     _writable(ticket)
     if actor.is_customer:
         if internal:
