@@ -340,3 +340,26 @@ def test_api_answers_are_downloads_not_pages(world):
     _, token = token_create(email=world.user("l2").email)
     response = Client().get(f"{API}/me", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response["Content-Disposition"] == 'attachment; filename="api.json"'
+
+
+def test_the_sbom_lists_what_runs_here(tmp_path, capsys):
+    import json
+    from importlib import metadata
+
+    from tierdesk import cli
+
+    # when the bill of materials is written
+    out = tmp_path / "sbom.json"
+    assert cli.main(["sbom", "--output", str(out)]) == 0
+    bom = json.loads(out.read_text())
+    # then it is CycloneDX naming this application and the installed runtime packages
+    assert bom["bomFormat"] == "CycloneDX" and bom["specVersion"] == "1.5"
+    assert bom["metadata"]["component"]["name"] == "tierdesk"
+    versions = {c["name"]: c["version"] for c in bom["components"]}
+    for name in ("django", "nh3", "cryptography", "django-axes", "asgiref"):
+        assert versions[name] == metadata.version(name), name
+    assert "pytest" not in versions and "locust" not in versions  # extras are not run
+    # and every component has its package URL, every dependency edge names a component
+    refs = {c["bom-ref"] for c in bom["components"]} | {bom["metadata"]["component"]["bom-ref"]}
+    assert all(c["purl"] == f"pkg:pypi/{c['name']}@{c['version']}" for c in bom["components"])
+    assert all(set(d["dependsOn"]) <= refs and d["ref"] in refs for d in bom["dependencies"])

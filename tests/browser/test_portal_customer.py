@@ -121,6 +121,7 @@ def test_a_customer_reports_answers_and_confirms_in_the_portal(page, site, brand
         ticket_id=ticket.pk,
         resolution="The ERP password had expired; we renewed it with your admin.",
         cause="credentials",
+        customer_message="The ERP password had expired; we renewed it with your admin.",
     )
     page.reload()
     expect(page.get_by_role("heading", name="Resolved")).to_be_visible()
