@@ -427,3 +427,42 @@ def test_one_person_cannot_fill_the_storage(world, settings, tmp_path):
     with clock.travel_to(clock.now() + timedelta(days=1, minutes=1)):
         upload(first, b"g" * 100)
     assert Attachment.objects.count() == 5
+
+
+# --- access records (V8.3.5) -----------------------------------------------------------
+
+
+def test_every_ticket_and_file_handed_out_or_refused_is_recorded(world, caplog):
+    from tests.factories import new_ticket
+    from tierdesk.tickets import services
+
+    # given a ticket with a file, its agent and another partner's customer
+    ticket = new_ticket(world)
+    attachment = services.attachment_add(
+        actor=world.actor("acme_l1"),
+        ticket_id=ticket.pk,
+        file=b"secret log line\n",
+        filename="run.log",
+        kind="log",
+    )
+    agent, stranger = Client(), Client()
+    agent.force_login(world.user("acme_l1"))
+    stranger.force_login(world.user("globex_customer"))
+    _, token = token_create(email=world.user("l2").email)
+    caplog.set_level(logging.INFO, logger="tierdesk.access")
+    # when the agent opens the ticket page, L2 reads it by API, and both fetch the file
+    assert agent.get(f"/tickets/{ticket.number}/").status_code == 200
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert Client().get(f"/api/v1/tickets/{ticket.pk}", **bearer).status_code == 200
+    assert Client().get(f"/api/v1/attachments/{attachment.pk}", **bearer).status_code == 200
+    # and the stranger tries the same ticket
+    assert stranger.get(f"/portal/tickets/{ticket.number}/").status_code == 404
+    # then each access and the refusal is a record naming who and what, never the content
+    records = [r.getMessage() for r in caplog.records if r.name == "tierdesk.access"]
+    agent_id, l2_id = world.user("acme_l1").pk, world.user("l2").pk
+    stranger_id = world.user("globex_customer").pk
+    assert f"ticket {ticket.pk} read by person {agent_id}" in records
+    assert f"ticket {ticket.pk} read by person {l2_id}" in records
+    assert f"attachment {attachment.pk} of ticket {ticket.pk} read by person {l2_id}" in records
+    assert f"ticket number {ticket.number} refused to person {stranger_id}" in records
+    assert not any("secret log line" in r or ticket.title in r for r in records)
