@@ -44,6 +44,8 @@ INTERNAL_NOTE = "Internal: the partner rotated their ERP token on Monday"
 QUESTION = "Did the failures start right after you changed the ERP user's password?"
 ANSWER = "No, the password has not changed since July."
 FIX_REFERENCE = "HF-2026-117"
+VERIFICATION_NOTES = "Order 4711 goes through with the hot-fix."
+RESOLUTION_FOR_CUSTOMER = "The fix is in place: your orders reach the ERP again."
 
 
 def png() -> bytes:
@@ -189,7 +191,7 @@ def l2_accepts_and_asks_the_customer(page: Page, site: str, ticket: Ticket, scre
     submit(conversation.get_by_role("button", name="Add", exact=True))
     expect(page.get_by_text(INTERNAL_NOTE)).to_be_visible()
     ask = action(page, "Ask the customer")
-    ask.get_by_label("Message to the customer").fill(QUESTION)
+    ask.get_by_label("Question to the customer").fill(QUESTION)
     submit(ask.get_by_role("button", name="Ask the customer"))
     expect(page.get_by_text(QUESTION)).to_be_visible()
     assert state(ticket) == (2, Status.WAITING_ON_CUSTOMER)
@@ -248,7 +250,8 @@ def l2_verifies_the_fix(page: Page, site: str, ticket: Ticket, screens: Screens)
     verify = action(page, "Verify the fix")
     expect(verify).to_contain_text(FIX_REFERENCE)
     verify.get_by_label("Passed: resolve the ticket").check()
-    verify.get_by_label("Verification notes").fill("Order 4711 goes through with the hot-fix.")
+    verify.get_by_label("Verification notes").fill(VERIFICATION_NOTES)
+    verify.get_by_label("Message to the customer").fill(RESOLUTION_FOR_CUSTOMER)
     screens.shot(page, "L2 verifies the fix against the reproduction")
     submit(verify.get_by_role("button", name="Verify the fix"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(ticket.title)
@@ -259,10 +262,12 @@ def customer_sees_it_resolved(page: Page, site: str, ticket: Ticket, screens: Sc
     page.goto(f"{site}/portal/?show=done")
     page.get_by_role("link", name=ticket.title).click()
     expect(page.get_by_role("heading", name="Resolved")).to_be_visible()
-    expect(page.get_by_text(FIX_REFERENCE)).to_be_visible()
+    expect(page.get_by_text(RESOLUTION_FOR_CUSTOMER)).to_be_visible()
     expect(page.get_by_text(INTERNAL_NOTE)).to_have_count(0)
     html = page.content()
-    assert INTERNAL_NOTE not in html
+    # the internal record (note, fix reference, verification notes) stays internal
+    assert INTERNAL_NOTE not in html and FIX_REFERENCE not in html
+    assert VERIFICATION_NOTES not in html
     assert "Integra Support" not in html  # the vendor answered as "Acme Integrations Support"
     screens.shot(page, "customer sees the ticket resolved")
     submit(page.get_by_role("button", name="Yes, it is solved: close the ticket"))
