@@ -11,6 +11,7 @@
 | `TIME_ZONE` | `Europe/Berlin` | default display time zone (storage is always UTC) |
 | `TIERDESK_STORAGE_DIR` | `var/attachments` | private attachment storage (never served by URL) |
 | `TIERDESK_MAX_UPLOAD_BYTES` | `26214400` (25 MiB) | largest attachment accepted |
+| `TIERDESK_UPLOAD_DAY_FILES` / `TIERDESK_UPLOAD_DAY_BYTES` | `500` / `2147483648` (2 GiB) | most files and bytes one person uploads in 24 hours, on all tickets together |
 | `TIERDESK_REOPEN_DAYS` | `14` | how long a resolved ticket may be reopened |
 | `TIERDESK_BELL_POLL_SECONDS` | `20` | how often a console page asks for the notification bell's count |
 | `TIERDESK_PRESENCE_BEAT_SECONDS` | `10` | how often an open ticket page says who is on it (and learns who else is) |
@@ -28,7 +29,9 @@
 | `LOG_LEVEL` | `INFO` | root log level |
 | `TIERDESK_STATIC_ROOT` | `var/static` | where `collectstatic` writes (WhiteNoise serves it) |
 | `TIERDESK_STATICFILES_STORAGE` | WhiteNoise compressed manifest (plain when `DEBUG`) | static files storage class |
-| `TIERDESK_SECURE_COOKIES` | `false` | send session and CSRF cookies over HTTPS only |
+| `TIERDESK_SECURE_COOKIES` | `false` | send session and CSRF cookies over HTTPS only, named `__Host-sessionid` / `__Host-csrftoken` |
+| `TIERDESK_SESSION_IDLE_MINUTES` | `60` | a browser session ends after this long without a request |
+| `TIERDESK_SESSION_MAX_HOURS` | `12` | a browser session ends this long after its sign-in, however busy |
 | `TIERDESK_HSTS_SECONDS` | `31536000` (one year; `0` when `DEBUG`) | `Strict-Transport-Security` max-age on responses served over HTTPS; `0` sends none |
 | `TIERDESK_HSTS_SUBDOMAINS` / `TIERDESK_HSTS_PRELOAD` | `false` | add `includeSubDomains` / `preload` to HSTS |
 | `TIERDESK_HTTPS_REDIRECT` | `false` | redirect plain HTTP requests to HTTPS |
@@ -40,6 +43,7 @@
 | `TIERDESK_RESET_EMAIL_LIMIT` | `3` | password reset mails to one address per window; further requests get the same answer and send nothing |
 | `TIERDESK_RESET_ADDRESS_LIMIT` | `10` | password reset requests from one client address per window |
 | `TIERDESK_RESET_WINDOW_MINUTES` | `60` | the password reset window |
+| `TIERDESK_RESET_LINK_MINUTES` | `60` | how long a password reset link works (once) |
 | `TIERDESK_TOKEN_FAILURE_LIMIT` | `20` | failed API bearer tokens from one client address per window; then every bearer request from it answers 429 with `Retry-After` |
 | `TIERDESK_TOKEN_WINDOW_SECONDS` | `300` | the bearer token failure window |
 | `TIERDESK_TASK_BACKEND` | `django_tasks_db.DatabaseBackend` | the background task backend |
@@ -186,6 +190,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tierdesk.core.middleware.SessionLifetimeMiddleware",
     "tierdesk.core.middleware.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -260,8 +265,17 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# At least 12 and at most 128 characters, none of the 20,000 most common passwords (Django's
+# offline list), no composition rules; never truncated (docs/security.md, V2.1).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {
+        "NAME": "tierdesk.accounts.passwords.MaximumLengthValidator",
+        "OPTIONS": {"max_length": 128},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -309,6 +323,15 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("TIERDESK_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # `__Host-`: the browser keeps such a cookie only if Secure, for this host, path "/".
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+# A browser session ends after TIERDESK_SESSION_IDLE_MINUTES without a request and at the
+# latest TIERDESK_SESSION_MAX_HOURS after sign-in (core.middleware.SessionLifetimeMiddleware).
+TIERDESK_SESSION_IDLE_SECONDS = 60 * env_int("TIERDESK_SESSION_IDLE_MINUTES", 60)
+TIERDESK_SESSION_MAX_SECONDS = 3600 * env_int("TIERDESK_SESSION_MAX_HOURS", 12)
+SESSION_COOKIE_AGE = TIERDESK_SESSION_MAX_SECONDS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -372,11 +395,15 @@ AXES_VERBOSE = True
 TIERDESK_RESET_EMAIL_LIMIT = env_int("TIERDESK_RESET_EMAIL_LIMIT", 3)
 TIERDESK_RESET_ADDRESS_LIMIT = env_int("TIERDESK_RESET_ADDRESS_LIMIT", 10)
 TIERDESK_RESET_WINDOW = timedelta(minutes=env_int("TIERDESK_RESET_WINDOW_MINUTES", 60))
+# A reset link works once (it signs the password hash it changes) and for this long.
+PASSWORD_RESET_TIMEOUT = 60 * env_int("TIERDESK_RESET_LINK_MINUTES", 60)
 TIERDESK_TOKEN_FAILURE_LIMIT = env_int("TIERDESK_TOKEN_FAILURE_LIMIT", 20)
 TIERDESK_TOKEN_WINDOW = timedelta(seconds=env_int("TIERDESK_TOKEN_WINDOW_SECONDS", 300))
 
 # Product knobs
 TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+TIERDESK_UPLOAD_DAY_FILES = env_int("TIERDESK_UPLOAD_DAY_FILES", 500)
+TIERDESK_UPLOAD_DAY_BYTES = env_int("TIERDESK_UPLOAD_DAY_BYTES", 2 * 1024**3)
 TIERDESK_REOPEN_DAYS = int(os.environ.get("TIERDESK_REOPEN_DAYS", "14"))
 TIERDESK_BELL_POLL_SECONDS = max(1, int(os.environ.get("TIERDESK_BELL_POLL_SECONDS", "20")))
 TIERDESK_PRESENCE_BEAT_SECONDS = max(1, int(os.environ.get("TIERDESK_PRESENCE_BEAT_SECONDS", "10")))
@@ -439,7 +466,12 @@ TIERDESK_MAIL_DKIM_VERIFY = env_bool("TIERDESK_MAIL_DKIM_VERIFY", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "tierdesk.core.logformat.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

@@ -43,8 +43,9 @@ pytestmark = [
 INTERNAL_NOTE = "Internal: the partner rotated their ERP token on Monday"
 QUESTION = "Did the failures start right after you changed the ERP user's password?"
 ANSWER = "No, the password has not changed since July."
-VERIFY_NOTE = "Order 4711 goes through with the hot-fix."
 FIX_REFERENCE = "HF-2026-117"
+VERIFICATION_NOTES = "Order 4711 goes through with the hot-fix."
+RESOLUTION_FOR_CUSTOMER = "The fix is in place: your orders reach the ERP again."
 
 
 def png() -> bytes:
@@ -249,11 +250,12 @@ def l2_verifies_the_fix(page: Page, site: str, ticket: Ticket, screens: Screens)
     verify = action(page, "Verify the fix")
     expect(verify).to_contain_text(FIX_REFERENCE)
     verify.get_by_label("Passed: resolve the ticket").check()
-    verify.get_by_label("Verification notes (internal)").fill(VERIFY_NOTE)
-    # the message to the customer comes prefilled from the template
+    verify.get_by_label("Verification notes (internal)").fill(VERIFICATION_NOTES)
+    # the message to the customer comes prefilled from the template; L2 writes its own
     expect(verify.get_by_label("Message to the customer")).to_have_value(
         re.compile("The fix for your problem has been verified")
     )
+    verify.get_by_label("Message to the customer").fill(RESOLUTION_FOR_CUSTOMER)
     screens.shot(page, "L2 verifies the fix against the reproduction")
     submit(verify.get_by_role("button", name="Verify the fix"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(ticket.title)
@@ -264,12 +266,12 @@ def customer_sees_it_resolved(page: Page, site: str, ticket: Ticket, screens: Sc
     page.goto(f"{site}/portal/?show=done")
     page.get_by_role("link", name=ticket.title).click()
     expect(page.get_by_role("heading", name="Resolved")).to_be_visible()
-    # the customer reads the message written for them, none of L2's or L3's notes
-    expect(page.get_by_text("The fix for your problem has been verified")).to_be_visible()
+    expect(page.get_by_text(RESOLUTION_FOR_CUSTOMER)).to_be_visible()
     expect(page.get_by_text(INTERNAL_NOTE)).to_have_count(0)
     html = page.content()
-    assert INTERNAL_NOTE not in html
-    assert FIX_REFERENCE not in html and VERIFY_NOTE not in html
+    # the internal record (note, fix reference, verification notes) stays internal
+    assert INTERNAL_NOTE not in html and FIX_REFERENCE not in html
+    assert VERIFICATION_NOTES not in html
     assert "Integra Support" not in html  # the vendor answered as "Acme Integrations Support"
     screens.shot(page, "customer sees the ticket resolved")
     submit(page.get_by_role("button", name="Yes, it is solved: close the ticket"))

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -61,6 +63,21 @@ password_reset = PasswordResetView.as_view(
     subject_template_name="registration/password_reset_subject.txt",
     success_url=reverse_lazy("password_reset_done"),
 )
+
+
+def tell_password_changed(user) -> None:
+    """After the commit, a mail to the person: their password was changed (ASVS 2.2.3), so
+    a change they did not make does not go unnoticed. Sent like the reset mail."""
+    with translation.override(user.language or None):
+        subject = _("Your Tierdesk password was changed")
+        body = _(
+            "The password of your Tierdesk account %(email)s was changed just now, and every "
+            "other session was signed out.\n\nIf this was not you, reset your password at once "
+            "and tell your administrator."
+        ) % {"email": user.email}
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+
+
 class PasswordChangeView(auth.PasswordChangeView):
     """A new password from the current one. Django gives this session a new key and the
     new password's hash; every other session of the person ends at its next request."""
@@ -79,6 +96,7 @@ class PasswordChangeView(auth.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        tell_password_changed(form.user)
         messages.success(
             self.request, _("Your password is changed. Every other session is signed out.")
         )
@@ -89,7 +107,19 @@ password_change = PasswordChangeView.as_view()
 password_reset_done = auth.PasswordResetDoneView.as_view(
     template_name="registration/password_reset_done.html"
 )
-password_reset_confirm = auth.PasswordResetConfirmView.as_view(
+
+
+class PasswordResetConfirmView(auth.PasswordResetConfirmView):
+    """Django's new password from a reset link (valid once, for PASSWORD_RESET_TIMEOUT);
+    the person is told by mail."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        tell_password_changed(form.user)
+        return response
+
+
+password_reset_confirm = PasswordResetConfirmView.as_view(
     template_name="registration/password_reset_confirm.html",
     success_url=reverse_lazy("password_reset_complete"),
 )
@@ -105,7 +135,11 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         logout(request)
         messages.success(request, _("You are signed out."))
-        return redirect("login")
+        response = redirect("login")
+        # The browser drops what it kept of the signed-in pages (ASVS 8.2.3); the session
+        # cookie is already worthless, and the new one carries the message above.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     return render(request, "registration/logout_confirm.html")
 
 

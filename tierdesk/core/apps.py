@@ -6,4 +6,9 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from tierdesk.core import security  # noqa: F401 - registers the deploy checks
+        from tierdesk.core.middleware import stamp_sign_in
+
+        user_logged_in.connect(stamp_sign_in, dispatch_uid="tierdesk.session.stamp_sign_in")

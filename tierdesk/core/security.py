@@ -9,6 +9,7 @@ import ipaddress
 from django.conf import settings
 from django.core import checks
 from django.http import HttpRequest
+from django.utils.cache import add_never_cache_headers
 
 
 def client_address(request: HttpRequest) -> str:
@@ -34,7 +35,12 @@ def client_address(request: HttpRequest) -> str:
 
 class SecurityHeadersMiddleware:
     """The response headers Django's SecurityMiddleware has no setting for. CSP comes from
-    django-csp, HSTS, nosniff, Referrer-Policy and COOP from Django itself."""
+    django-csp, HSTS, nosniff, Referrer-Policy and COOP from Django itself.
+
+    Every response that does not say how to cache itself is marked never to be stored
+    (`Cache-Control: no-store`, ASVS 8.2.1): pages and API answers carry tickets, names and
+    addresses. Static files (WhiteNoise) set their own caching and keep it. JSON answers of
+    the API say they are a file (`Content-Disposition: attachment`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -44,6 +50,13 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if self.permissions:
             response.headers.setdefault("Permissions-Policy", self.permissions)
+        if "Cache-Control" not in response.headers:
+            add_never_cache_headers(response)
+        if request.path.startswith("/api/") and response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            # Opened in a browser tab, an API answer is a download, never a page (ASVS 14.4.2).
+            response.headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
         return response
 
 

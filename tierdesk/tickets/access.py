@@ -12,9 +12,16 @@ NotFound for "missing" and for "not yours" alike.
 
 A ticket's history at L2 and L3 (handover attempts, reproduction records, fixes) is for
 staff, like its events: customers get none of it.
+
+Every ticket and attachment handed out by `get_*` is an access record on the
+`tierdesk.access` logger (who, which ticket or file, never its content), and every refusal
+one too (ASVS 8.3.5, 7.2.2).
 """
 
 from __future__ import annotations
+
+import logging
+from datetime import datetime
 
 from django.db.models import QuerySet
 
@@ -30,6 +37,23 @@ from tierdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
+
+audit = logging.getLogger("tierdesk.access")
+
+
+def _who(actor: Actor) -> str:
+    return f"person {actor.user_id}" if actor.user_id is not None else actor.role
+
+
+def recorded(actor: Actor, ticket: Ticket, *, how: str = "read") -> Ticket:
+    """`ticket`, handed to `actor` by a read of this module's querysets, on the record."""
+    audit.info("ticket %s %s by %s", ticket.pk, how, _who(actor))
+    return ticket
+
+
+def refused(actor: Actor, what: str, ident) -> None:
+    """A ticket or file `actor` asked for and may not see (or that does not exist)."""
+    audit.info("%s %r refused to %s", what, ident, _who(actor))
 
 
 def visible_tickets(actor: Actor) -> QuerySet[Ticket]:
@@ -52,16 +76,20 @@ def get_ticket(actor: Actor, ticket_id: int, *, for_update: bool = False) -> Tic
     if for_update:
         tickets = tickets.select_for_update(of=("self",))
     try:
-        return tickets.get(pk=ticket_id)
+        ticket = tickets.get(pk=ticket_id)
     except (Ticket.DoesNotExist, ValueError, TypeError):
+        refused(actor, "ticket id", ticket_id)
         raise NotFound("Ticket not found.") from None
+    return recorded(actor, ticket, how="taken" if for_update else "read")
 
 
 def get_ticket_by_number(actor: Actor, number: int) -> Ticket:
     try:
-        return visible_tickets(actor).get(number=number)
+        ticket = visible_tickets(actor).get(number=number)
     except (Ticket.DoesNotExist, ValueError, TypeError):
+        refused(actor, "ticket number", number)
         raise NotFound("Ticket not found.") from None
+    return recorded(actor, ticket)
 
 
 def visible_messages(actor: Actor, ticket: Ticket) -> QuerySet[Message]:
@@ -84,9 +112,19 @@ def get_attachment(actor: Actor, attachment_id: int) -> Attachment:
     if actor.is_customer:
         attachments = attachments.filter(internal=False)
     try:
-        return attachments.select_related("ticket").get(pk=attachment_id)
+        attachment = attachments.select_related("ticket").get(pk=attachment_id)
     except (Attachment.DoesNotExist, ValueError, TypeError):
+        refused(actor, "attachment id", attachment_id)
         raise NotFound("Attachment not found.") from None
+    audit.info(
+        "attachment %s of ticket %s read by %s", attachment.pk, attachment.ticket_id, _who(actor)
+    )
+    return attachment
+
+
+def own_uploads(actor: Actor, *, since: datetime) -> QuerySet[Attachment]:
+    """The files this person uploaded since `since`, on any ticket (for their quota)."""
+    return Attachment.objects.filter(uploaded_by=actor.user, created_at__gte=since)
 
 
 def visible_events(actor: Actor, ticket: Ticket) -> QuerySet[TicketEvent]:

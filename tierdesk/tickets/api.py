@@ -127,12 +127,15 @@ def _detail(request: HttpRequest, ticket: Ticket) -> dict:
 
 def _load(request: HttpRequest, ticket_id: int) -> Ticket:
     actor = request_actor(request)
-    return (
+    ticket = (
         access.visible_tickets(actor)
         .select_related("partner", "customer", "assignee", "resolved_by")
         .filter(pk=ticket_id)
         .first()
-    ) or access.get_ticket(actor, ticket_id)  # raises NotFound with the one answer
+    )
+    if ticket is None:
+        return access.get_ticket(actor, ticket_id)  # raises NotFound with the one answer
+    return access.recorded(actor, ticket)
 
 
 def etag(ticket: Ticket) -> str:

@@ -20,5 +20,5 @@ def attachment_response(attachment: Attachment, *, inline: bool = False) -> File
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=300"
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -19,6 +19,8 @@ from tierdesk.core.errors import NotFound
 from tierdesk.directory.models import Contract, Flow, Workspace
 from tierdesk.tickets import workflow
 from tierdesk.tickets.access import (
+    recorded,
+    refused,
     visible_attachments,
     visible_events,
     visible_messages,
@@ -396,8 +398,9 @@ def ticket_for_page(actor: Actor, number: int) -> Ticket:
         "partner", "assignee", "customer", "created_by", "handed_over_by", "escalated_by"
     )
     try:
-        return tickets.get(number=number)
+        return recorded(actor, tickets.get(number=number))
     except (Ticket.DoesNotExist, ValueError, TypeError):
+        refused(actor, "ticket number", number)
         raise NotFound("Ticket not found.") from None
 
 

@@ -66,7 +66,35 @@
     input.addEventListener("change", show);
   }
 
+  // A "Show" button beside every password field lets the person check what they typed
+  // (the field is a plain text field until they hide it again or send the form).
+  function wireReveal(input) {
+    var body = document.body.dataset;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "linkish reveal";
+    button.setAttribute("aria-pressed", "false");
+    if (input.id) { button.setAttribute("aria-controls", input.id); }
+    button.textContent = body.showPassword || "Show";
+    button.addEventListener("click", function () {
+      var shown = input.type === "password";
+      input.type = shown ? "text" : "password";
+      button.setAttribute("aria-pressed", shown ? "true" : "false");
+      button.textContent = shown ? (body.hidePassword || "Hide") : (body.showPassword || "Show");
+      input.focus();
+    });
+    if (input.form) {
+      input.form.addEventListener("submit", function () { input.type = "password"; });
+    }
+    input.insertAdjacentElement("afterend", button);
+  }
+
   function init(root) {
+    root.querySelectorAll("input[type=password]").forEach(function (input) {
+      if (input.dataset.wired) { return; }
+      input.dataset.wired = "1";
+      wireReveal(input);
+    });
     root.querySelectorAll("[data-platform-url]").forEach(function (input) {
       if (input.dataset.wired) { return; }
       input.dataset.wired = "1";

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Sum
 
 from tierdesk.accounts.models import Role
 from tierdesk.core import clock
 from tierdesk.core.actor import Actor
-from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
+from tierdesk.core.errors import Forbidden, InvalidInput, PayloadTooLarge, WrongState
 from tierdesk.core.redaction import redact_text
 from tierdesk.tickets import bus, events
-from tierdesk.tickets.access import get_ticket
+from tierdesk.tickets.access import get_ticket, own_uploads
 from tierdesk.tickets.models import (
     Attachment,
     AttachmentKind,
@@ -87,6 +89,28 @@ def message_add(
     return message
 
 
+def _check_quota(actor: Actor, size: int, now) -> None:
+    """A person uploads at most TIERDESK_UPLOAD_DAY_FILES files and
+    TIERDESK_UPLOAD_DAY_BYTES bytes in 24 hours, on all tickets together (ASVS 12.1.3), so
+    no one account can fill the storage. Mail intake's own copies (the system) do not count."""
+    if actor.user is None:
+        return
+    used = own_uploads(actor, since=now - timedelta(days=1)).aggregate(
+        files=Count("pk"), size=Sum("size")
+    )
+    files_limit, bytes_limit = (
+        settings.TIERDESK_UPLOAD_DAY_FILES,
+        settings.TIERDESK_UPLOAD_DAY_BYTES,
+    )
+    if used["files"] + 1 > files_limit or (used["size"] or 0) + size > bytes_limit:
+        raise PayloadTooLarge(
+            f"You have uploaded {used['files']} files "
+            f"({_upload.size_text(used['size'] or 0)}) in the last 24 hours; at most "
+            f"{files_limit} files and {_upload.size_text(bytes_limit)} are allowed. "
+            "Try again later."
+        )
+
+
 def _check_kind(kind: str, content_type: str) -> None:
     if kind not in AttachmentKind.values:
         raise InvalidInput({"kind": "must be one of " + ", ".join(AttachmentKind.values)})
@@ -124,6 +148,7 @@ def attachment_add(
     content_type = upload.content_type
     _check_kind(kind, content_type)
     ticket = get_ticket(actor, ticket_id, for_update=True)
+    _check_quota(actor, upload.size, now)
     _writable(ticket)
     if actor.is_customer:
         if internal:

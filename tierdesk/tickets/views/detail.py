@@ -140,7 +140,7 @@ def _attachment(request: HttpRequest, attachment_id: int) -> Attachment:
 def _locked_down(response: HttpResponse) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=300"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
