@@ -27,3 +27,27 @@ def test_processes_starting_together_share_one_generated_secret_key(tmp_path):
     assert keys == {on_disk} and len(on_disk) > 40
     assert oct((tmp_path / "var" / "secret_key").stat().st_mode & 0o777) == "0o600"
     assert sorted(p.name for p in (tmp_path / "var").iterdir()) == ["secret_key"]
+
+
+def test_every_variable_the_settings_read_is_documented():
+    # given the names settings.py reads from the environment
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    source = (root / "tierdesk" / "settings.py").read_text()
+    read = set(
+        re.findall(
+            r"""(?:os\.environ\.get|env_bool|env_int|env_list|environ\[)\(?\s*["']([A-Z_][A-Z0-9_]*)["']""",
+            source,
+        )
+    )
+    # when the configuration table is read
+    table = (root / "docs" / "configuration.md").read_text()
+    first_cells = re.findall(r"^\| ([^|]+) \|", table, re.M)
+    documented = {
+        name for cell in first_cells for name in re.findall(r"`([A-Z_][A-Z0-9_]*)`", cell)
+    }
+    # then every variable read is documented (the detector found the usual ones)
+    assert {"DATABASE_URL", "SECRET_KEY", "TIERDESK_VAR_DIR"} <= read
+    assert read - documented == set()
