@@ -124,10 +124,10 @@ def _pg(
         if fetched:
             count = fetched[0][3]
         else:  # past the last page (or nothing at all): count the candidates alone
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT ticket_id FROM ({candidates}) u LIMIT {cap}) c",
-                params,
+            count_sql = (
+                f"SELECT count(*) FROM (SELECT ticket_id FROM ({candidates}) u LIMIT {cap:d}) c"
             )
+            cursor.execute(count_sql, params)
             count = cursor.fetchone()[0]
     return rows, count
 
@@ -215,7 +215,8 @@ def _sqlite(
     with connection.cursor() as cursor:
         cursor.execute(page_sql, [*base_params, *keyset_params, limit])
         rows = [Row(r[0], float(r[1]), r[2] or "") for r in cursor.fetchall()]
-        cursor.execute(f"SELECT count(*) FROM ({base} LIMIT {COUNT_CAP + 1}) c", base_params)
+        count_sql = f"SELECT count(*) FROM ({base} LIMIT {COUNT_CAP + 1:d}) c"
+        cursor.execute(count_sql, base_params)
         count = cursor.fetchone()[0]
     return rows, count
 
