@@ -16,12 +16,14 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from tierdesk.accounts.api import router as accounts_router
-from tierdesk.accounts.services import token_authenticate
+from tierdesk.accounts.services import token_lookup
 from tierdesk.core import idempotency
 from tierdesk.core.api_support import COMPONENTS, header
 from tierdesk.core.errors import DomainError
 from tierdesk.core.security import client_address
 from tierdesk.directory.api import router as directory_router
+from tierdesk.identity.access import token_permit
+from tierdesk.identity.api import router as identity_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
@@ -32,7 +34,13 @@ from tierdesk.tickets.api_history import router as history_router
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         # Failed tokens are counted per client address; past the limit: 429 + Retry-After.
-        return token_authenticate(token, address=client_address(request))
+        record = token_lookup(token, address=client_address(request))
+        if record is None:
+            return None
+        # The one scope check of every operation: 403 insufficient_scope.
+        token_permit(record, method=request.method or "GET", path=request.path)
+        request.api_token = record  # type: ignore[attr-defined]
+        return record.user
 
 
 TAGS = [
@@ -52,6 +60,11 @@ TAGS = [
     },
     {"name": "directory", "description": "Contracts, workspaces and flows."},
     {"name": "webhooks", "description": "Signed event deliveries to your systems."},
+    {
+        "name": "tokens",
+        "description": "API tokens: scoped (read, write, admin), optionally expiring and "
+        "bound to networks; the secret is shown once.",
+    },
 ]
 
 
@@ -159,6 +172,7 @@ api.add_router("/", conversation_router)
 api.add_router("/", history_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
+api.add_router("/", identity_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "tierdesk.notify",
     "tierdesk.sla",
     "tierdesk.mail",
+    "tierdesk.identity",
 ]
 
 MIDDLEWARE = [

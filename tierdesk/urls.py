@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("settings/", account_views.profile, name="profile"),
     path("settings/password/", account_views.password_change, name="password_change"),
+    path("settings/", include("tierdesk.identity.urls")),
     # The agent console
     path("", ticket_views.home, name="home"),
     path("queues/<slug:key>/", ticket_views.queue, name="queue"),
@@ -42,9 +43,7 @@ urlpatterns = [
         name="ticket-action",
     ),
     path("tickets/<int:number>/messages/", ticket_views.message_post, name="ticket-message"),
-    path(
-        "tickets/<int:number>/attachments/", ticket_views.attachment_upload, name="ticket-upload"
-    ),
+    path("tickets/<int:number>/attachments/", ticket_views.attachment_upload, name="ticket-upload"),
     path(
         "tickets/<int:number>/reproduction/",
         ticket_views.reproduction_post,

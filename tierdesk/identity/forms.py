@@ -1,0 +1,44 @@
+"""Console forms of identity (shape only)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tierdesk.accounts.models import TokenScope
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What it is for."))
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=TokenScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[TokenScope.READ],
+        help_text=_(
+            "Read: GET requests. Write: every other request. Admin: tokens, webhooks, people."
+        ),
+    )
+    expires_at = forms.DateTimeField(
+        label=_("Expires"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Leave empty for a token that does not expire."),
+    )
+    allowed_networks = forms.CharField(
+        label=_("Allowed networks"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One CIDR network per line (203.0.113.0/24); empty: any address."),
+    )
+
+    def __init__(self, *args, allowed_scopes: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowed_scopes is not None:
+            self.fields["scopes"].choices = [
+                (v, label) for v, label in TokenScope.choices if v in allowed_scopes
+            ]
+
+    def clean_allowed_networks(self) -> list[str]:
+        text = self.cleaned_data.get("allowed_networks") or ""
+        return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from tierdesk.identity import views
+
+app_name = "identity"
+
+urlpatterns = [
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+]
