@@ -40,6 +40,10 @@
 | `TIERDESK_RESET_WINDOW_MINUTES` | `60` | the password reset window |
 | `TIERDESK_TOKEN_FAILURE_LIMIT` | `20` | failed API bearer tokens from one client address per window; then every bearer request from it answers 429 with `Retry-After` |
 | `TIERDESK_TOKEN_WINDOW_SECONDS` | `300` | the bearer token failure window |
+| `TIERDESK_SECOND_FACTOR_ROLES` | `admin,support_lead,partner_admin` | roles that must sign in with a second factor (TOTP); an organisation's identity policy can require it of everyone |
+| `TIERDESK_OTP_FAILURE_LIMIT` | `5` | wrong second-factor codes for one person per window; then every code (right ones too) is refused until the window passes |
+| `TIERDESK_OTP_WINDOW_MINUTES` | `15` | the second-factor failure window |
+| `TIERDESK_OTP_ISSUER` | `Tierdesk` | the issuer name authenticator apps show |
 | `TIERDESK_TASK_BACKEND` | `django_tasks_db.DatabaseBackend` | the background task backend |
 | `TIERDESK_WEBHOOK_ALLOW_PRIVATE` | `false` | let webhooks target private and loopback addresses (link-local, multicast, reserved never) |
 | `TIERDESK_WEBHOOK_TIMEOUT` | `10` | seconds a webhook receiver has to answer one attempt |
@@ -143,6 +147,7 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "axes",
+    "django_otp",
     "tierdesk.core",
     "tierdesk.accounts",
     "tierdesk.directory",
@@ -164,6 +169,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tierdesk.identity.middleware.SecondFactorMiddleware",
     "tierdesk.core.middleware.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -335,6 +342,14 @@ TIERDESK_RESET_ADDRESS_LIMIT = env_int("TIERDESK_RESET_ADDRESS_LIMIT", 10)
 TIERDESK_RESET_WINDOW = timedelta(minutes=env_int("TIERDESK_RESET_WINDOW_MINUTES", 60))
 TIERDESK_TOKEN_FAILURE_LIMIT = env_int("TIERDESK_TOKEN_FAILURE_LIMIT", 20)
 TIERDESK_TOKEN_WINDOW = timedelta(seconds=env_int("TIERDESK_TOKEN_WINDOW_SECONDS", 300))
+# The second factor (identity/second_factor.py): roles that always need one; wrong codes
+# a person may enter per window before every code is refused until the window passes.
+TIERDESK_SECOND_FACTOR_ROLES = env_list(
+    "TIERDESK_SECOND_FACTOR_ROLES", "admin,support_lead,partner_admin"
+)
+TIERDESK_OTP_FAILURE_LIMIT = env_int("TIERDESK_OTP_FAILURE_LIMIT", 5)
+TIERDESK_OTP_WINDOW = timedelta(minutes=env_int("TIERDESK_OTP_WINDOW_MINUTES", 15))
+TIERDESK_OTP_ISSUER = os.environ.get("TIERDESK_OTP_ISSUER", "Tierdesk")
 
 # Product knobs
 TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from tierdesk.accounts import views as account_views
 from tierdesk.api import api
+from tierdesk.identity import views as identity_views
 from tierdesk.tickets import views as ticket_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),
     path("logout/", account_views.sign_out, name="logout"),
+    path("login/verify/", identity_views.second_factor_verify, name="second-factor-verify"),
     path("password-reset/", account_views.password_reset, name="password_reset"),
     path("password-reset/sent/", account_views.password_reset_done, name="password_reset_done"),
     path(

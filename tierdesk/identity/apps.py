@@ -6,3 +6,6 @@ class IdentityConfig(AppConfig):
     label = "identity"
     verbose_name = "Identity"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tierdesk.identity import second_factor  # noqa: F401 - connects the sign-in mark

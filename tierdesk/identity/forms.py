@@ -42,3 +42,14 @@ class TokenForm(forms.Form):
     def clean_allowed_networks(self) -> list[str]:
         text = self.cleaned_data.get("allowed_networks") or ""
         return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

@@ -1,10 +1,18 @@
-"""The audit trail of identity: who created or revoked a token, enrolled or reset a
-second factor, invited, changed or deactivated whom."""
+"""Identity's records: the audit trail (who created or revoked a token, enrolled or
+reset a second factor…), the per-organisation policy, and the second-factor devices
+(django-otp `Device`s: a TOTP generator and recovery codes)."""
 
 from __future__ import annotations
 
+import hashlib
+import time
+
 from django.conf import settings
 from django.db import models
+from django_otp.models import Device, ThrottlingMixin
+from django_otp.oath import TOTP
+
+from tierdesk.core.crypto import EncryptedTextField
 
 
 class AuditKind(models.TextChoices):
@@ -37,3 +45,96 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdentityPolicy(models.Model):
+    """An organisation's identity settings, edited by admins (Django admin; the console
+    later). Without a row the defaults apply."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="identity_policy"
+    )
+    require_second_factor = models.BooleanField(
+        default=False,
+        help_text="Everyone of this organisation needs a second factor (admins, support "
+        "leads and partner admins always do).",
+    )
+
+    class Meta:
+        verbose_name_plural = "identity policies"
+
+    def __str__(self) -> str:
+        return f"Identity policy of {self.organisation}"
+
+
+class TotpDevice(ThrottlingMixin, Device):
+    """A time-based one-time password generator (RFC 6238: SHA-1, 6 digits, 30 s) of one
+    person. The shared key is encrypted at rest. Unconfirmed until the first right code;
+    a code is accepted once (`last_t`), with one step of tolerance either side.
+    django-otp's throttling doubles the wait after each wrong code."""
+
+    key = EncryptedTextField(help_text="The shared secret, hex (encrypted at rest).")
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "TOTP device"
+
+    @property
+    def bin_key(self) -> bytes:
+        return bytes.fromhex(self.key)
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        token = str(token or "").strip().replace(" ", "")
+        verified = False
+        if token.isdigit() and len(token) == 6:
+            totp = TOTP(self.bin_key, step=30, t0=0, digits=6, drift=0)
+            totp.time = time.time()
+            verified = totp.verify(int(token), tolerance=1, min_t=self.last_t + 1)
+            if verified:
+                self.last_t = totp.t()
+                self.throttle_reset(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+
+class RecoveryDevice(ThrottlingMixin, Device):
+    """A person's recovery codes: each works once, stored as SHA-256 digests."""
+
+    class Meta(Device.Meta):
+        verbose_name = "recovery codes"
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        digest = recovery_digest(str(token or ""))
+        used = self.codes.filter(digest=digest).delete()[0]
+        if used:
+            self.throttle_reset(commit=True)
+            return True
+        self.throttle_increment(commit=True)
+        return False
+
+
+def recovery_digest(code: str) -> str:
+    normalised = code.strip().lower().replace("-", "").replace(" ", "")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.device.user}"

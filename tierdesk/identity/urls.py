@@ -7,4 +7,5 @@ app_name = "identity"
 urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+    path("second-factor/", views.second_factor, name="second-factor"),
 ]

@@ -12,14 +12,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as django_otp_login
 
+from tierdesk.accounts.throttle import Throttled
 from tierdesk.core import clock
-from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
+from tierdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tierdesk.core.web import request_actor
 from tierdesk.identity import access, services
-from tierdesk.identity.forms import TokenForm
+from tierdesk.identity.forms import CodeForm, TokenForm
+from tierdesk.identity.second_factor import SESSION_KEY
+from tierdesk.identity.services.second_factor import totp_secret_text, totp_uri
 
 
 def pages(view: Callable) -> Callable:
@@ -82,3 +87,96 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     record = services.api_token_revoke(actor=_actor(request), token_id=token_id)
     messages.success(request, _("The token %(prefix)s… is revoked.") % {"prefix": record.prefix})
     return redirect("identity:tokens")
+
+
+def _qr_data_uri(text: str) -> str:
+    """The QR code of `text` as an inline SVG `data:` URL (the CSP allows data: images)."""
+    import base64
+
+    import qrcode
+    import qrcode.image.svg
+
+    svg = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2).to_string()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
+
+
+@pages
+@require_http_methods(["GET", "POST"])
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """Set up the authenticator (QR code and the key as text, confirmed by a first code),
+    see the recovery codes once, renew them, or remove the second factor."""
+    actor = _actor(request)
+    confirmed = request.user.totpdevice_set.filter(confirmed=True).exists()
+    action = request.POST.get("action", "")
+    context: dict[str, Any] = {"confirmed": confirmed, "next": _next_url(request)}
+    status = 200
+    if confirmed:
+        if action == "renew":
+            context["codes"] = services.recovery_codes_renew(actor=actor)
+        elif action == "remove":
+            services.second_factor_reset(actor=actor, user_id=actor.user_id)
+            messages.success(request, _("Your second factor is removed."))
+            return redirect("identity:second-factor")
+        context["left"] = sum(d.codes.count() for d in request.user.recoverydevice_set.all())
+        return render(request, "identity/second_factor.html", context)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = services.second_factor_confirm(
+                actor=actor, code=form.cleaned_data["code"]
+            )
+        except InvalidInput as exc:
+            form.add_error("code", exc.fields.get("code", exc.message))
+            status = 422
+        except Throttled as exc:
+            form.add_error("code", _throttled_text(exc))
+            status = 429
+        except Conflict:
+            pass
+        else:
+            django_otp_login(request, device)
+            request.session.pop(SESSION_KEY, None)
+            context.update(confirmed=True, codes=codes, enrolled=True)
+            return render(request, "identity/second_factor.html", context)
+    device = services.second_factor_begin(actor=actor)
+    context.update(
+        form=form, qr=_qr_data_uri(totp_uri(device)), secret_text=totp_secret_text(device)
+    )
+    return render(request, "identity/second_factor.html", context, status=status)
+
+
+def _throttled_text(exc: Throttled) -> str:
+    minutes = max(1, round(exc.retry_after / 60))
+    return _("Too many wrong codes. Try again in %(minutes)s minutes.") % {"minutes": minutes}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor_verify(request: HttpRequest) -> HttpResponse:
+    """After the password: the code from the authenticator or a recovery code."""
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.second_factor_check(user=request.user, code=form.cleaned_data["code"])
+        except Throttled as exc:
+            form.add_error("code", _throttled_text(exc))
+            status = 429
+        else:
+            if device is not None:
+                django_otp_login(request, device)
+                request.session.pop(SESSION_KEY, None)
+                return redirect(_next_url(request))
+            form.add_error("code", _("That code is not right. Try the current one."))
+            status = 422
+    context = {"form": form, "next": _next_url(request)}
+    return render(request, "registration/second_factor.html", context, status=status)
