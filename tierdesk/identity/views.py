@@ -117,7 +117,12 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     confirmed = request.user.totpdevice_set.filter(confirmed=True).exists()
     action = request.POST.get("action", "")
-    context: dict[str, Any] = {"confirmed": confirmed, "next": _next_url(request)}
+    # No queues beside this page: it is reached before the second factor is passed.
+    context: dict[str, Any] = {
+        "confirmed": confirmed,
+        "next": _next_url(request),
+        "queue_nav": [],
+    }
     status = 200
     if confirmed:
         if action == "renew":
@@ -178,5 +183,5 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
                 return redirect(_next_url(request))
             form.add_error("code", _("That code is not right. Try the current one."))
             status = 422
-    context = {"form": form, "next": _next_url(request)}
+    context = {"form": form, "next": _next_url(request), "queue_nav": []}
     return render(request, "registration/second_factor.html", context, status=status)
