@@ -24,6 +24,7 @@ from tierdesk.core.security import client_address
 from tierdesk.directory.api import router as directory_router
 from tierdesk.identity.access import token_permit
 from tierdesk.identity.api import router as identity_router
+from tierdesk.identity.api_people import router as people_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
@@ -64,6 +65,11 @@ TAGS = [
         "name": "tokens",
         "description": "API tokens: scoped (read, write, admin), optionally expiring and "
         "bound to networks; the secret is shown once.",
+    },
+    {
+        "name": "people",
+        "description": "The people an admin or partner admin administers: invite, change, "
+        "deactivate.",
     },
 ]
 
@@ -173,6 +179,7 @@ api.add_router("/", history_router)
 api.add_router("/", directory_router)
 api.add_router("/", notify_router)
 api.add_router("/", identity_router)
+api.add_router("/", people_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

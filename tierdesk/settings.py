@@ -44,6 +44,7 @@
 | `TIERDESK_OTP_FAILURE_LIMIT` | `5` | wrong second-factor codes for one person per window; then every code (right ones too) is refused until the window passes |
 | `TIERDESK_OTP_WINDOW_MINUTES` | `15` | the second-factor failure window |
 | `TIERDESK_OTP_ISSUER` | `Tierdesk` | the issuer name authenticator apps show |
+| `TIERDESK_INVITATION_DAYS` | `7` | how long an invitation link to join an organisation works |
 | `TIERDESK_TASK_BACKEND` | `django_tasks_db.DatabaseBackend` | the background task backend |
 | `TIERDESK_WEBHOOK_ALLOW_PRIVATE` | `false` | let webhooks target private and loopback addresses (link-local, multicast, reserved never) |
 | `TIERDESK_WEBHOOK_TIMEOUT` | `10` | seconds a webhook receiver has to answer one attempt |
@@ -350,6 +351,7 @@ TIERDESK_SECOND_FACTOR_ROLES = env_list(
 TIERDESK_OTP_FAILURE_LIMIT = env_int("TIERDESK_OTP_FAILURE_LIMIT", 5)
 TIERDESK_OTP_WINDOW = timedelta(minutes=env_int("TIERDESK_OTP_WINDOW_MINUTES", 15))
 TIERDESK_OTP_ISSUER = os.environ.get("TIERDESK_OTP_ISSUER", "Tierdesk")
+TIERDESK_INVITATION_TTL = timedelta(days=env_int("TIERDESK_INVITATION_DAYS", 7))
 
 # Product knobs
 TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))

@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from tierdesk.accounts.models import ApiToken, OrgKind, Role, TokenScope, User
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, NotFound
+from tierdesk.identity.models import Invitation
 
 API_PREFIX = "/api/v1/"
 # The API's administration resources: only a token with the admin scope reaches them.
@@ -100,3 +101,13 @@ def get_token(actor: Actor, token_id: int) -> ApiToken:
     if record is None:
         raise NotFound("No such token.")
     return record
+
+
+def visible_invitations(actor: Actor) -> QuerySet[Invitation]:
+    """Open invitations into the organisations the actor administers."""
+    if not may_administer(actor):
+        raise Forbidden("Only an admin or a partner admin administers people.")
+    rows = Invitation.objects.filter(accepted_at__isnull=True).select_related("organisation")
+    if actor.role == Role.PARTNER_ADMIN:
+        rows = rows.filter(organisation_id=actor.org_id)
+    return rows

@@ -53,3 +53,54 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+def _roles_for(org_kind: str | None) -> list[tuple[str, str]]:
+    from tierdesk.accounts.models import PARTNER_ROLES, OrgKind, Role
+
+    return [
+        (v, label) for v, label in Role.choices if org_kind != OrgKind.PARTNER or v in PARTNER_ROLES
+    ]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    full_name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    contract_ids = forms.CharField(
+        label=_("Contracts"),
+        required=False,
+        help_text=_("Customers only: platform IDs of their contracts, one per line."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, org_kind: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _roles_for(org_kind)
+
+    def clean_contract_ids(self) -> list[str]:
+        text = self.cleaned_data.get("contract_ids") or ""
+        return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+class PersonForm(InviteForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["email"]
+
+
+class AcceptForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data

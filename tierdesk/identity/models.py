@@ -22,6 +22,10 @@ class AuditKind(models.TextChoices):
     OTP_RESET = "otp_reset", "Second factor reset"
     OTP_RECOVERY_USED = "otp_recovery_used", "Recovery code used"
     OTP_RECOVERY_RENEWED = "otp_recovery_renewed", "Recovery codes renewed"
+    PERSON_INVITED = "person_invited", "Person invited"
+    PERSON_JOINED = "person_joined", "Invitation accepted"
+    PERSON_UPDATED = "person_updated", "Person changed"
+    PERSON_DEACTIVATED = "person_deactivated", "Person deactivated"
 
 
 class AuditEntry(models.Model):
@@ -138,3 +142,28 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.device.user}"
+
+
+class Invitation(models.Model):
+    """An invitation to join an organisation with a role, sent as a signed link that
+    expires (`identity/services/people.py`). Used once."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20)
+    contract_ids = models.JSONField(default=list, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.organisation}"

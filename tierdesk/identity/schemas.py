@@ -7,6 +7,7 @@ from datetime import datetime
 from ninja import Field, Schema
 from pydantic import AwareDatetime, ConfigDict
 
+from tierdesk.accounts.models import Role as RoleChoices
 from tierdesk.accounts.models import TokenScope as TokenScopeChoices
 from tierdesk.core.api_support import api_enum
 
@@ -15,6 +16,9 @@ TokenScope = api_enum(
     TokenScopeChoices,
     doc="What a token may do: read (GET), write (other methods), admin (tokens, webhooks, people).",
 )
+
+# The same closed set as `Role` of `/me` (one enum of roles in the document).
+PersonRole = api_enum("Role", RoleChoices, doc="A person's role.")
 
 
 class TokenIn(Schema):
@@ -67,3 +71,51 @@ class TokenOut(Schema):
 
 class TokenCreatedOut(TokenOut):
     token: str = Field(description="The secret: shown only in this answer.")
+
+
+class PersonOut(Schema):
+    id: int
+    email: str
+    name: str
+    role: PersonRole  # type: ignore[valid-type]
+    organisation_id: int
+    active: bool
+    contract_ids: list[str]
+
+
+class InvitationIn(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"email": "kim@customer.example", "full_name": "Kim Lee", "role": "customer"}
+            ]
+        },
+    )
+
+    email: str = Field(..., min_length=3, max_length=254)
+    full_name: str = Field("", max_length=150)
+    role: PersonRole  # type: ignore[valid-type]
+    contract_ids: list[str] = Field(default_factory=list, description="Customers only.")
+    organisation_id: int | None = Field(
+        None, description="The vendor's admin only: invite into this organisation."
+    )
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: PersonRole  # type: ignore[valid-type]
+    organisation_id: int
+    expires_at: datetime
+
+
+class PersonUpdateIn(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"role": "l1_agent"}, {"full_name": "Kim Lee-Park"}]},
+    )
+
+    full_name: str | None = Field(None, max_length=150)
+    role: PersonRole | None = None  # type: ignore[valid-type]
+    contract_ids: list[str] | None = None

@@ -8,4 +8,6 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
     path("second-factor/", views.second_factor, name="second-factor"),
+    path("administration/", views.administration, name="administration"),
+    path("administration/people/<int:user_id>/", views.person, name="person"),
 ]

@@ -22,8 +22,9 @@ from tierdesk.core import clock
 from tierdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tierdesk.core.web import request_actor
 from tierdesk.identity import access, services
-from tierdesk.identity.forms import CodeForm, TokenForm
+from tierdesk.identity.forms import AcceptForm, CodeForm, InviteForm, PersonForm, TokenForm
 from tierdesk.identity.second_factor import SESSION_KEY
+from tierdesk.identity.services import people as people_services
 from tierdesk.identity.services.second_factor import totp_secret_text, totp_uri
 
 
@@ -185,3 +186,113 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
             status = 422
     context = {"form": form, "next": _next_url(request), "queue_nav": []}
     return render(request, "registration/second_factor.html", context, status=status)
+
+
+def _form_errors(form, exc: InvalidInput) -> None:
+    for name, reason in exc.fields.items():
+        form.add_error(name if name in form.fields else None, reason)
+
+
+@pages
+@require_http_methods(["GET", "POST"])
+def administration(request: HttpRequest) -> HttpResponse:
+    """The people the actor administers, their open invitations, and the invitation form."""
+    actor = _actor(request)
+    rows = (
+        access.administered_people(actor)
+        .select_related("membership__organisation")
+        .order_by("membership__organisation__name", "email")
+    )
+    form = InviteForm(request.POST or None, org_kind=actor.org_kind)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = people_services.person_invite(actor=actor, **form.cleaned_data)
+        except InvalidInput as exc:
+            _form_errors(form, exc)
+        except Conflict as exc:
+            form.add_error("email", exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(email)s is invited: the mail is on its way.") % {"email": invitation.email},
+            )
+            return redirect("identity:administration")
+    if form.errors:
+        status = 422
+    context = {
+        "form": form,
+        "people": rows,
+        "invitations": access.visible_invitations(actor),
+    }
+    return render(request, "identity/administration.html", context, status=status)
+
+
+@pages
+@require_http_methods(["GET", "POST"])
+def person(request: HttpRequest, user_id: int) -> HttpResponse:
+    """One person: name, role, contracts; deactivate; reset their second factor."""
+    actor = _actor(request)
+    if not access.may_administer(actor):
+        raise Forbidden("Only an admin or a partner admin administers people.")
+    target = access.get_person(actor, user_id)
+    membership = target.membership
+    initial = {
+        "full_name": target.full_name,
+        "role": membership.role,
+        "contract_ids": "\n".join(membership.contracts.values_list("platform_id", flat=True)),
+    }
+    action = request.POST.get("action", "save")
+    data = request.POST if request.method == "POST" and action == "save" else None
+    form = PersonForm(data, initial=initial, org_kind=membership.organisation.kind)
+    if request.method == "POST" and action == "deactivate":
+        try:
+            people_services.person_deactivate(actor=actor, user_id=target.pk)
+        except Conflict as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(who)s is deactivated.") % {"who": target})
+        return redirect("identity:person", user_id=target.pk)
+    if request.method == "POST" and action == "reset_second_factor":
+        services.second_factor_reset(actor=actor, user_id=target.pk)
+        messages.success(request, _("The second factor of %(who)s is reset.") % {"who": target})
+        return redirect("identity:person", user_id=target.pk)
+    if data is not None and form.is_valid():
+        try:
+            people_services.person_update(actor=actor, user_id=target.pk, **form.cleaned_data)
+        except InvalidInput as exc:
+            _form_errors(form, exc)
+        except Conflict as exc:
+            form.add_error("role", exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("identity:person", user_id=target.pk)
+    context = {"form": form, "person": target, "membership": membership}
+    return render(request, "identity/person.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The invited person chooses their password; then they sign in."""
+    try:
+        invitation = people_services.invitation_for_token(token)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    form = AcceptForm(request.POST or None, initial={"full_name": invitation.full_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            people_services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+            )
+        except InvalidInput as exc:
+            _form_errors(form, exc)
+        except (NotFound, Conflict) as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Welcome. Sign in with your new password."))
+            return redirect("login")
+    context = {"form": form, "invitation": invitation, "queue_nav": []}
+    status = 422 if form.errors else 200
+    return render(request, "registration/invitation_accept.html", context, status=status)
