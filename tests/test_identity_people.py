@@ -232,3 +232,65 @@ def test_matrix_a_partner_admin_administers_only_their_own_organisation(world, s
     assert other.pk not in listed and own.pk in listed
     page = web.get("/settings/administration/").content.decode()
     assert other.email not in page and own.email in page
+
+
+def test_a_partner_admin_changes_their_own_brand_only(world):
+    from tierdesk.accounts.models import Organisation
+
+    web = console(world, "acme_admin")
+    answer = web.post(
+        "/settings/administration/brand/",
+        {
+            "action": "brand",
+            "display_name": "Acme Support",
+            "sender_name": "Acme Help",
+            "primary_colour": "#112233",
+            "accent_colour": "#445566",
+            "logo": "",
+        },
+    )
+    assert answer.status_code == 302
+    acme, globex = (
+        Organisation.objects.get(pk=world.acme.pk),
+        Organisation.objects.get(pk=world.globex.pk),
+    )
+    assert acme.display_name == "Acme Support" and acme.primary_colour == "#112233"
+    assert globex.display_name == "Globex Cloud"
+    # bad input names the field and changes nothing
+    bad = web.post(
+        "/settings/administration/brand/",
+        {
+            "action": "brand",
+            "display_name": "X",
+            "sender_name": "",
+            "primary_colour": "red",
+            "accent_colour": "#445566",
+            "logo": "<script>alert(1)</script>",
+        },
+    )
+    assert bad.status_code == 422
+    assert Organisation.objects.get(pk=world.acme.pk).display_name == "Acme Support"
+    # agents cannot reach the page
+    assert console(world, "acme_l1").get("/settings/administration/brand/").status_code == 403
+
+
+def test_a_new_sender_address_is_used_only_once_its_link_is_followed(world):
+    from tierdesk.accounts.models import Organisation
+
+    web = console(world, "acme_admin")
+    web.post(
+        "/settings/administration/brand/",
+        {"action": "sender", "sender_email": "help@acme.example"},
+    )
+    mail = OutboundMail.objects.get(to_email="help@acme.example")
+    path = (
+        "/" + re.search(r"https?://\S+/sender/[^\s/]+/", mail.text_body).group(0).split("/", 3)[3]
+    )
+    assert Organisation.objects.get(pk=world.acme.pk).sender_email != "help@acme.example"
+    # following the link (a GET, as a mail scanner would) confirms nothing
+    assert Client().get(path).status_code == 200
+    assert Organisation.objects.get(pk=world.acme.pk).sender_email != "help@acme.example"
+    # the button does
+    assert Client().post(path).status_code == 302
+    assert Organisation.objects.get(pk=world.acme.pk).sender_email == "help@acme.example"
+    assert Client().post(path).status_code == 404

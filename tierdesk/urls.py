@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout/", account_views.sign_out, name="logout"),
     path("login/verify/", identity_views.second_factor_verify, name="second-factor-verify"),
     path("invitation/<str:token>/", identity_views.invitation_accept, name="invitation-accept"),
+    path("sender/<str:token>/", identity_views.sender_verify, name="sender-verify"),
     path("password-reset/", account_views.password_reset, name="password_reset"),
     path("password-reset/sent/", account_views.password_reset_done, name="password_reset_done"),
     path(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from tierdesk.accounts.models import ApiToken, OrgKind, Role, TokenScope, User
+from tierdesk.accounts.models import ApiToken, Organisation, OrgKind, Role, TokenScope, User
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, NotFound
 from tierdesk.identity.models import Invitation
@@ -111,3 +111,10 @@ def visible_invitations(actor: Actor) -> QuerySet[Invitation]:
     if actor.role == Role.PARTNER_ADMIN:
         rows = rows.filter(organisation_id=actor.org_id)
     return rows
+
+
+def own_organisation(actor: Actor) -> Organisation:
+    """The organisation whose brand the actor manages (their own)."""
+    if not may_administer(actor):
+        raise Forbidden("Only an admin or a partner admin manages the brand.")
+    return Organisation.objects.get(pk=actor.org_id)

@@ -104,3 +104,27 @@ class AcceptForm(forms.Form):
         if data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("The two passwords differ."))
         return data
+
+
+class BrandForm(forms.Form):
+    display_name = forms.CharField(label=_("Name shown"), max_length=120, required=False)
+    sender_name = forms.CharField(label=_("Sender name"), max_length=120, required=False)
+    primary_colour = forms.CharField(
+        label=_("Primary colour"), max_length=7, widget=forms.TextInput(attrs={"type": "color"})
+    )
+    accent_colour = forms.CharField(
+        label=_("Accent colour"), max_length=7, widget=forms.TextInput(attrs={"type": "color"})
+    )
+    logo = forms.CharField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("An SVG document or a data:image/ URL."),
+    )
+
+
+class SenderForm(forms.Form):
+    sender_email = forms.EmailField(
+        label=_("Sender address"),
+        help_text=_("We mail a link to it; it is used once the link is followed."),
+    )

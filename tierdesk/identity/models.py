@@ -26,6 +26,9 @@ class AuditKind(models.TextChoices):
     PERSON_JOINED = "person_joined", "Invitation accepted"
     PERSON_UPDATED = "person_updated", "Person changed"
     PERSON_DEACTIVATED = "person_deactivated", "Person deactivated"
+    BRAND_UPDATED = "brand_updated", "Brand changed"
+    SENDER_REQUESTED = "sender_requested", "Sender address verification sent"
+    SENDER_VERIFIED = "sender_verified", "Sender address verified"
 
 
 class AuditEntry(models.Model):
@@ -167,3 +170,24 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} to {self.organisation}"
+
+
+class SenderVerification(models.Model):
+    """A new sender address an organisation asked for: it becomes the brand's sender only
+    once the link mailed to it is followed."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} for {self.organisation}"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("second-factor/", views.second_factor, name="second-factor"),
     path("administration/", views.administration, name="administration"),
     path("administration/people/<int:user_id>/", views.person, name="person"),
+    path("administration/brand/", views.brand, name="brand"),
 ]

@@ -22,8 +22,17 @@ from tierdesk.core import clock
 from tierdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tierdesk.core.web import request_actor
 from tierdesk.identity import access, services
-from tierdesk.identity.forms import AcceptForm, CodeForm, InviteForm, PersonForm, TokenForm
+from tierdesk.identity.forms import (
+    AcceptForm,
+    BrandForm,
+    CodeForm,
+    InviteForm,
+    PersonForm,
+    SenderForm,
+    TokenForm,
+)
 from tierdesk.identity.second_factor import SESSION_KEY
+from tierdesk.identity.services import brand as brand_services
 from tierdesk.identity.services import people as people_services
 from tierdesk.identity.services.second_factor import totp_secret_text, totp_uri
 
@@ -296,3 +305,64 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     context = {"form": form, "invitation": invitation, "queue_nav": []}
     status = 422 if form.errors else 200
     return render(request, "registration/invitation_accept.html", context, status=status)
+
+
+@pages
+@require_http_methods(["GET", "POST"])
+def brand(request: HttpRequest) -> HttpResponse:
+    """The administrator's organisation's brand, and a new sender address to verify."""
+    actor = _actor(request)
+    if not access.may_administer(actor):
+        raise Forbidden("Only an admin or a partner admin manages the brand.")
+    org = access.own_organisation(actor)
+    initial = {
+        "display_name": org.display_name,
+        "sender_name": org.sender_name,
+        "primary_colour": org.primary_colour,
+        "accent_colour": org.accent_colour,
+        "logo": org.logo,
+    }
+    action = request.POST.get("action", "")
+    brand_form = BrandForm(request.POST if action == "brand" else None, initial=initial)
+    sender_form = SenderForm(request.POST if action == "sender" else None)
+    if action == "brand" and brand_form.is_valid():
+        try:
+            brand_services.brand_update(actor=actor, **brand_form.cleaned_data)
+        except InvalidInput as exc:
+            _form_errors(brand_form, exc)
+        else:
+            messages.success(request, _("The brand is saved."))
+            return redirect("identity:brand")
+    if action == "sender" and sender_form.is_valid():
+        try:
+            pending = brand_services.sender_address_request(
+                actor=actor, email=sender_form.cleaned_data["sender_email"]
+            )
+        except InvalidInput as exc:
+            _form_errors(sender_form, exc)
+        else:
+            messages.success(
+                request,
+                _("A link is on its way to %(email)s; it is used once confirmed.")
+                % {"email": pending.email},
+            )
+            return redirect("identity:brand")
+    context = {"brand_form": brand_form, "sender_form": sender_form, "org": org}
+    status = 422 if brand_form.errors or sender_form.errors else 200
+    return render(request, "identity/brand.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def sender_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed to a new sender address: a button confirms it (a GET changes
+    nothing, so a mail scanner following links confirms nothing)."""
+    if request.method == "POST":
+        try:
+            org = brand_services.sender_address_confirm(token=token)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        messages.success(
+            request, _("%(email)s is confirmed as the sender.") % {"email": org.sender_email}
+        )
+        return redirect("login")
+    return render(request, "registration/sender_verify.html", {"queue_nav": []})
