@@ -29,6 +29,7 @@ class AuditKind(models.TextChoices):
     BRAND_UPDATED = "brand_updated", "Brand changed"
     SENDER_REQUESTED = "sender_requested", "Sender address verification sent"
     SENDER_VERIFIED = "sender_verified", "Sender address verified"
+    PERSON_EXPORTED = "person_exported", "Personal data exported"
 
 
 class AuditEntry(models.Model):
