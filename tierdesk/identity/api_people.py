@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.decorators import decorate_view
 from ninja.responses import Status
@@ -80,6 +80,29 @@ def get_person(request: HttpRequest, user_id: int):
     actor = request_actor(request)
     access.administered_people(actor)  # 403 for a role that administers nobody
     return person_out(access.get_person(actor, user_id))
+
+
+@router.get(
+    "/people/{user_id}/export",
+    response={200: None, **errors(401, 403, 404, 422)},
+    summary="Everything held about a person, as a zip (person.json and attachments/)",
+    operation_id="person_export",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "A zip archive.",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def export(request: HttpRequest, user_id: int):
+    from tierdesk.identity.privacy import person_export
+
+    name, data = person_export(actor=request_actor(request), user_id=user_id)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @router.patch(

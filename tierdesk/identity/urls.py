@@ -11,4 +11,6 @@ urlpatterns = [
     path("administration/", views.administration, name="administration"),
     path("administration/people/<int:user_id>/", views.person, name="person"),
     path("administration/brand/", views.brand, name="brand"),
+    path("administration/people/<int:user_id>/export/", views.person_export, name="export"),
+    path("export/", views.person_export, name="export-own"),
 ]

@@ -366,3 +366,16 @@ def sender_verify(request: HttpRequest, token: str) -> HttpResponse:
         )
         return redirect("login")
     return render(request, "registration/sender_verify.html", {"queue_nav": []})
+
+
+@pages
+@require_http_methods(["GET"])
+def person_export(request: HttpRequest, user_id: int | None = None) -> HttpResponse:
+    """Everything held about a person (yourself, or someone you administer) as a zip."""
+    from tierdesk.identity.privacy import person_export as export
+
+    actor = _actor(request)
+    name, data = export(actor=actor, user_id=user_id or actor.user_id)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

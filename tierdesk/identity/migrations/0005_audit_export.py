@@ -4,15 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('identity', '0004_brand_sender_verification'),
+        ("identity", "0004_brand_sender_verification"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='kind',
-            field=models.CharField(choices=[('token_created', 'API token created'), ('token_revoked', 'API token revoked'), ('otp_enrolled', 'Second factor enrolled'), ('otp_reset', 'Second factor reset'), ('otp_recovery_used', 'Recovery code used'), ('otp_recovery_renewed', 'Recovery codes renewed'), ('person_invited', 'Person invited'), ('person_joined', 'Invitation accepted'), ('person_updated', 'Person changed'), ('person_deactivated', 'Person deactivated'), ('brand_updated', 'Brand changed'), ('sender_requested', 'Sender address verification sent'), ('sender_verified', 'Sender address verified'), ('person_exported', 'Personal data exported')], max_length=32),
+            model_name="auditentry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("token_created", "API token created"),
+                    ("token_revoked", "API token revoked"),
+                    ("otp_enrolled", "Second factor enrolled"),
+                    ("otp_reset", "Second factor reset"),
+                    ("otp_recovery_used", "Recovery code used"),
+                    ("otp_recovery_renewed", "Recovery codes renewed"),
+                    ("person_invited", "Person invited"),
+                    ("person_joined", "Invitation accepted"),
+                    ("person_updated", "Person changed"),
+                    ("person_deactivated", "Person deactivated"),
+                    ("brand_updated", "Brand changed"),
+                    ("sender_requested", "Sender address verification sent"),
+                    ("sender_verified", "Sender address verified"),
+                    ("person_exported", "Personal data exported"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
