@@ -30,6 +30,8 @@ class AuditKind(models.TextChoices):
     SENDER_REQUESTED = "sender_requested", "Sender address verification sent"
     SENDER_VERIFIED = "sender_verified", "Sender address verified"
     PERSON_EXPORTED = "person_exported", "Personal data exported"
+    PERSON_ERASURE_REQUESTED = "person_erasure_requested", "Erasure requested"
+    PERSON_ERASED = "person_erased", "Person erased"
 
 
 class AuditEntry(models.Model):

@@ -262,6 +262,21 @@ def person(request: HttpRequest, user_id: int) -> HttpResponse:
         else:
             messages.success(request, _("%(who)s is deactivated.") % {"who": target})
         return redirect("identity:person", user_id=target.pk)
+    if request.method == "POST" and action == "erase":
+        from tierdesk.identity.erasure import person_erase
+
+        # Irreversible: the administrator types the person's email address to confirm.
+        if request.POST.get("confirm", "").strip().lower() != target.email.lower():
+            messages.error(request, _("Type the email address of the person to erase them."))
+            context = {"form": form, "person": target, "membership": membership}
+            return render(request, "identity/person.html", context, status=422)
+        try:
+            person_erase(actor=actor, user_id=target.pk)
+        except Conflict as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The person is erased."))
+        return redirect("identity:administration")
     if request.method == "POST" and action == "reset_second_factor":
         services.second_factor_reset(actor=actor, user_id=target.pk)
         messages.success(request, _("The second factor of %(who)s is reset.") % {"who": target})
