@@ -3,9 +3,41 @@ second-factor devices (read only; a reset goes through the service)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from tierdesk.identity.models import AuditEntry, IdentityPolicy, RecoveryDevice, TotpDevice
+from tierdesk.core import clock
+from tierdesk.identity.models import (
+    AuditEntry,
+    IdentityPolicy,
+    RecoveryDevice,
+    RetentionRule,
+    TotpDevice,
+)
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "anonymise_closed_after_days",
+        "delete_mail_after_days",
+        "active",
+    ]
+    list_filter = ["active", "plan"]
+    search_fields = ["partner__name", "plan"]
+    actions = ["preview"]
+
+    @admin.action(description="Preview (dry run): what every active rule would do now")
+    def preview(self, request, queryset):
+        from tierdesk.identity.retention import retention_preview
+
+        for effect in retention_preview(now=clock.now()):
+            self.message_user(
+                request,
+                f"{effect.rule}: {effect.tickets} tickets to anonymise, "
+                f"{effect.mails} mails to delete.",
+                messages.INFO,
+            )
 
 
 @admin.register(IdentityPolicy)

@@ -73,6 +73,28 @@ def _delete_files(attachments) -> None:
         attachment.delete()
 
 
+def ticket_erase(ticket) -> None:
+    """Replace a (locked) ticket's texts, handover snapshots, reproductions, messages and
+    webhook payloads by `[erased]` and delete its attachments; its states and events stay."""
+    changed = _blank(ticket, TICKET_TEXT)
+    if "pasted_log" in changed:
+        ticket.pasted_log = ""
+    if changed:
+        ticket.save(update_fields=changed)
+    ticket_access.visible_handovers(SYSTEM, ticket).update(
+        checklist={"erased": True}, bounce_note=""
+    )
+    for reproduction in ticket_access.visible_reproductions(SYSTEM, ticket):
+        fields = _blank(reproduction, REPRODUCTION_TEXT)
+        if fields:
+            reproduction.save(update_fields=fields)
+    ticket_access.visible_messages(SYSTEM, ticket).update(body=ERASED)
+    _delete_files(ticket_access.visible_attachments(SYSTEM, ticket))
+    from tierdesk.notify.models import OutboxEvent
+
+    OutboxEvent.objects.filter(ticket_id=ticket.pk).update(payload={"erased": True})
+
+
 def _text_columns():
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed:
@@ -120,21 +142,7 @@ def person_erase(*, actor: Actor, user_id: int) -> User:
     tickets = ticket_access.visible_tickets(SYSTEM)
     theirs = list(tickets.filter(customer=person).values_list("pk", flat=True))
     for ticket_id in theirs:
-        ticket = ticket_access.get_ticket(SYSTEM, ticket_id, for_update=True)
-        changed = _blank(ticket, TICKET_TEXT)
-        if "pasted_log" in changed:
-            ticket.pasted_log = ""
-        if changed:
-            ticket.save(update_fields=changed)
-        ticket_access.visible_handovers(SYSTEM, ticket).update(
-            checklist={"erased": True}, bounce_note=""
-        )
-        for reproduction in ticket_access.visible_reproductions(SYSTEM, ticket):
-            fields = _blank(reproduction, REPRODUCTION_TEXT)
-            if fields:
-                reproduction.save(update_fields=fields)
-        ticket_access.visible_messages(SYSTEM, ticket).update(body=ERASED)
-        _delete_files(ticket_access.visible_attachments(SYSTEM, ticket))
+        ticket_erase(ticket_access.get_ticket(SYSTEM, ticket_id, for_update=True))
     involved = tickets.filter(
         Q(messages__author=person) | Q(attachments__uploaded_by=person)
     ).distinct()

@@ -194,3 +194,39 @@ class SenderVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} for {self.organisation}"
+
+
+class RetentionRule(models.Model):
+    """How long a partner's (or every partner's) tickets of a plan (or of every plan)
+    keep their content after closing, and their mail after sending (`identity/
+    retention.py`). 0 days: never."""
+
+    partner = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: every partner (and the vendor's direct customers).",
+    )
+    plan = models.CharField(
+        max_length=20, blank=True, help_text="A support plan; empty: every plan."
+    )
+    anonymise_closed_after_days = models.PositiveIntegerField(
+        default=0, help_text="Closed tickets lose their texts and files after this many days."
+    )
+    delete_mail_after_days = models.PositiveIntegerField(
+        default=0, help_text="Mail about these tickets is deleted after this many days."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "plan"], name="identity_retention_partner_plan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        partner = self.partner.name if self.partner_id else "every partner"
+        return f"Retention for {partner}, {self.plan or 'every plan'}"
