@@ -21,6 +21,14 @@ def _private_storage(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_off(request, settings):
+    """Tests sign staff in without a second factor, unless they test the second factor
+    itself (marked `second_factor`): then the production defaults apply."""
+    if request.node.get_closest_marker("second_factor") is None:
+        settings.TIERDESK_SECOND_FACTOR_ROLES = []
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world()

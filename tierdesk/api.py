@@ -16,13 +16,16 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from tierdesk.accounts.api import router as accounts_router
-from tierdesk.accounts.services import token_authenticate
+from tierdesk.accounts.services import token_lookup
 from tierdesk.chat.api import router as chat_router
 from tierdesk.core import idempotency
 from tierdesk.core.api_support import COMPONENTS, header
 from tierdesk.core.errors import DomainError
 from tierdesk.core.security import client_address
 from tierdesk.directory.api import router as directory_router
+from tierdesk.identity.access import token_permit
+from tierdesk.identity.api import router as identity_router
+from tierdesk.identity.api_people import router as people_router
 from tierdesk.kb.api import router as kb_router
 from tierdesk.logs.api import router as logs_router
 from tierdesk.notifications.api import router as notifications_router
@@ -44,7 +47,13 @@ from tierdesk.triage.api import router as triage_router
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         # Failed tokens are counted per client address; past the limit: 429 + Retry-After.
-        return token_authenticate(token, address=client_address(request))
+        record = token_lookup(token, address=client_address(request))
+        if record is None:
+            return None
+        # The one scope check of every operation: 403 insufficient_scope.
+        token_permit(record, method=request.method or "GET", path=request.path)
+        request.api_token = record  # type: ignore[attr-defined]
+        return record.user
 
 
 TAGS = [
@@ -97,6 +106,16 @@ TAGS = [
         "description": "A ticket's problem, its links (relates to, duplicates) and the merge.",
     },
     {"name": "hooks", "description": "Inbound webhooks of engineering trackers (Jira, GitHub)."},
+    {
+        "name": "tokens",
+        "description": "API tokens: scoped (read, write, admin), optionally expiring and "
+        "bound to networks; the secret is shown once.",
+    },
+    {
+        "name": "people",
+        "description": "The people an admin or partner admin administers: invite, change, "
+        "deactivate.",
+    },
 ]
 
 
@@ -216,6 +235,8 @@ api.add_router("/", chat_router)
 api.add_router("/", problems_router)
 api.add_router("/", ticket_links_router)
 api.add_router("/", hooks_router)
+api.add_router("/", identity_router)
+api.add_router("/", people_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "axes",
+    "django_otp",
     "tierdesk.core",
     "tierdesk.accounts",
     "tierdesk.directory",
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "tierdesk.reports",
     "tierdesk.chat",
     "tierdesk.problems",
+    "tierdesk.identity",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tierdesk.core.middleware.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tierdesk.identity.middleware.SecondFactorMiddleware",
     "tierdesk.core.middleware.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -315,6 +319,15 @@ TIERDESK_RESET_WINDOW = timedelta(minutes=env_int("TIERDESK_RESET_WINDOW_MINUTES
 PASSWORD_RESET_TIMEOUT = 60 * env_int("TIERDESK_RESET_LINK_MINUTES", 60)
 TIERDESK_TOKEN_FAILURE_LIMIT = env_int("TIERDESK_TOKEN_FAILURE_LIMIT", 20)
 TIERDESK_TOKEN_WINDOW = timedelta(seconds=env_int("TIERDESK_TOKEN_WINDOW_SECONDS", 300))
+# The second factor (identity/second_factor.py): roles that always need one; wrong codes
+# a person may enter per window before every code is refused until the window passes.
+TIERDESK_SECOND_FACTOR_ROLES = env_list(
+    "TIERDESK_SECOND_FACTOR_ROLES", "admin,support_lead,partner_admin"
+)
+TIERDESK_OTP_FAILURE_LIMIT = env_int("TIERDESK_OTP_FAILURE_LIMIT", 5)
+TIERDESK_OTP_WINDOW = timedelta(minutes=env_int("TIERDESK_OTP_WINDOW_MINUTES", 15))
+TIERDESK_OTP_ISSUER = os.environ.get("TIERDESK_OTP_ISSUER", "Tierdesk")
+TIERDESK_INVITATION_TTL = timedelta(days=env_int("TIERDESK_INVITATION_DAYS", 7))
 
 # Product knobs
 TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))

@@ -4,6 +4,7 @@ from django.urls import include, path
 from tierdesk.accounts import views as account_views
 from tierdesk.api import api
 from tierdesk.reports.prometheus import metrics_view
+from tierdesk.identity import views as identity_views
 from tierdesk.tickets import views as ticket_views
 
 urlpatterns = [
@@ -25,6 +26,9 @@ urlpatterns = [
     # Signing in and out, password reset by mail, the person's own settings
     path("login/", account_views.sign_in, name="login"),
     path("logout/", account_views.sign_out, name="logout"),
+    path("login/verify/", identity_views.second_factor_verify, name="second-factor-verify"),
+    path("invitation/<str:token>/", identity_views.invitation_accept, name="invitation-accept"),
+    path("sender/<str:token>/", identity_views.sender_verify, name="sender-verify"),
     path("password-reset/", account_views.password_reset, name="password_reset"),
     path("password-reset/sent/", account_views.password_reset_done, name="password_reset_done"),
     path(
@@ -39,6 +43,7 @@ urlpatterns = [
     ),
     path("settings/", account_views.profile, name="profile"),
     path("settings/password/", account_views.password_change, name="password_change"),
+    path("settings/", include("tierdesk.identity.urls")),
     # The agent console (customers are sent to the portal: tickets/urls.py)
     path("", include("tierdesk.tickets.urls")),
     path("", include("tierdesk.problems.urls")),

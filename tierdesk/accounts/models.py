@@ -132,8 +132,24 @@ class Membership(TimeStamped):
         return f"{self.user} — {self.get_role_display()} at {self.organisation}"
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do: `read` (GET), `write` (every other method), `admin`
+    (tokens, webhooks and people: identity/access.required_scope decides)."""
+
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+    ADMIN = "admin", "Administer"
+
+
+def all_token_scopes() -> list[str]:
+    # Tokens made before scopes existed could do everything their person could.
+    return list(TokenScope.values)
+
+
 class ApiToken(TimeStamped):
-    """A person's API token. Only its SHA-256 is stored; the token is shown once."""
+    """A person's API token. Only its SHA-256 is stored; the token is shown once. It acts
+    as its person, but only within its `scopes`, before `expires_at` and, when
+    `allowed_networks` is set, from those networks."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
@@ -141,6 +157,17 @@ class ApiToken(TimeStamped):
     digest = models.CharField(max_length=64, unique=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(
+        default=all_token_scopes, help_text="A list of read, write and admin."
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    allowed_networks = models.JSONField(
+        default=list, blank=True, help_text="CIDR networks it may be used from; empty: any."
+    )
+    last_used_address = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -152,11 +179,15 @@ class ApiToken(TimeStamped):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    def is_expired(self, now) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
 
 class ThrottleScope(models.TextChoices):
     RESET_EMAIL = "reset_email", "password reset for an email address"
     RESET_ADDRESS = "reset_address", "password reset from a client address"
     TOKEN_ADDRESS = "token_address", "failed API token from a client address"
+    OTP_USER = "otp_user", "wrong second-factor code for a person"
 
 
 class ThrottleHit(models.Model):

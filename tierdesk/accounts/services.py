@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import secrets
+from datetime import datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 
 from tierdesk.accounts import throttle
 from tierdesk.accounts.models import (
@@ -19,6 +22,7 @@ from tierdesk.accounts.models import (
     Organisation,
     OrgKind,
     Role,
+    TokenScope,
     User,
 )
 from tierdesk.core import clock
@@ -147,17 +151,58 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_networks_check(networks: list[str] | None) -> list[str]:
+    """Normalised CIDR networks (`10.0.0.0/8`, `2001:db8::/32`; a bare address is one
+    host), or InvalidInput naming `allowed_networks`."""
+    out = []
+    for value in networks or []:
+        try:
+            out.append(str(ipaddress.ip_network(str(value).strip(), strict=False)))
+        except ValueError:
+            raise InvalidInput({"allowed_networks": f"{value!r} is not a network"}) from None
+    return out
+
+
 @transaction.atomic
-def token_create(*, email: str, name: str = "") -> tuple[ApiToken, str]:
+def token_create(
+    *,
+    email: str,
+    name: str = "",
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+    allowed_networks: list[str] | None = None,
+    created_by: User | None = None,
+) -> tuple[ApiToken, str]:
     """A new API token for a person. Returns the record and the token itself, which is
-    never stored and cannot be shown again."""
+    never stored and cannot be shown again. Without `scopes` it may read, write and
+    administer (what its person may); `expires_at` must lie ahead."""
     user = User.objects.filter(email__iexact=(email or "").strip()).first()
     if user is None or not hasattr(user, "membership"):
         raise NotFound(f"No person with a role has the address {email!r}.")
+    scopes = list(dict.fromkeys(scopes)) if scopes is not None else list(TokenScope.values)
+    problems = {}
+    if not scopes or any(s not in TokenScope.values for s in scopes):
+        problems["scopes"] = "must name one or more of " + ", ".join(TokenScope.values)
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= clock.now()):
+        problems["expires_at"] = "must be an aware time in the future"
+    if CONTROL.search(name or "") or len(name or "") > 100:
+        problems["name"] = "must be one line of at most 100 characters"
+    if problems:
+        raise InvalidInput(problems)
+    networks = token_networks_check(allowed_networks)
     secret = secrets.token_urlsafe(32)
     prefix = secrets.token_hex(4)
     token = f"{TOKEN_PREFIX}{prefix}_{secret}"
-    record = ApiToken.objects.create(user=user, name=name, prefix=prefix, digest=_digest(token))
+    record = ApiToken.objects.create(
+        user=user,
+        name=(name or "").strip(),
+        prefix=prefix,
+        digest=_digest(token),
+        scopes=scopes,
+        expires_at=expires_at,
+        allowed_networks=networks,
+        created_by=created_by,
+    )
     return record, token
 
 
@@ -171,30 +216,53 @@ def token_revoke(*, token_id: int) -> ApiToken:
     return record
 
 
-def token_authenticate(token: str, *, address: str | None = None) -> User | None:
-    """The active person behind a token, or None. Records when it was last used (at most
-    once a minute, so a busy integration does not write on every call).
+def _address_allowed(record: ApiToken, address: str | None) -> bool:
+    if not record.allowed_networks:
+        return True
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in record.allowed_networks)
+
+
+def token_lookup(token: str, *, address: str | None = None) -> ApiToken | None:
+    """The active token record (with its person) behind a bearer token, or None: unknown,
+    revoked, expired, its person deactivated, or used from outside its allowed networks.
+    Records when and from where it was last used (at most once a minute, so a busy
+    integration does not write on every call).
 
     With the client `address`, failures are counted per address and, past the limit,
     every token from it is refused with `Throttled` (429, Retry-After) before it is
     looked up (accounts/throttle.py)."""
     if address is not None:
         throttle.token_address_check(address)
+    now = clock.now()
     record = None
     if token and token.startswith(TOKEN_PREFIX):
         record = (
             ApiToken.objects.select_related("user")
             .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
             .first()
         )
+    if record is not None and not _address_allowed(record, address):
+        record = None
     if record is None:
         if address is not None:
             throttle.token_failure_record(address=address)
         return None
-    now = clock.now()
     if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
-    return record.user
+        ApiToken.objects.filter(pk=record.pk).update(
+            last_used_at=now, last_used_address=(address or "")[:64]
+        )
+    return record
+
+
+def token_authenticate(token: str, *, address: str | None = None) -> User | None:
+    """The active person behind a token, or None (see `token_lookup`)."""
+    record = token_lookup(token, address=address)
+    return record.user if record is not None else None
 
 
 def user_preferences_update(*, user: User, time_zone: str, language: str) -> User:

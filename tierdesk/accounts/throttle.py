@@ -179,3 +179,27 @@ def token_failure_record(*, address: str) -> None:
     ThrottleHit.objects.create(scope=ThrottleScope.TOKEN_ADDRESS, key=address, at=now)
     _prune(now, settings.TIERDESK_TOKEN_WINDOW)
     logger.info("API token refused (address %s)", address)
+
+
+# --- second-factor codes (ThrottleHit rows, per person) -------------------------------
+
+
+def otp_user_check(user_id: int) -> None:
+    """Raises Throttled while the person has TIERDESK_OTP_FAILURE_LIMIT wrong codes within
+    TIERDESK_OTP_WINDOW: every code is refused, right ones too, so six digits cannot be
+    guessed however many sessions try."""
+    now = clock.now()
+    window = settings.TIERDESK_OTP_WINDOW
+    key = str(user_id)
+    failures = _counted(ThrottleScope.OTP_USER, key, now - window)
+    limit = settings.TIERDESK_OTP_FAILURE_LIMIT
+    if failures.count() >= limit:
+        edge = failures.order_by("-at").values_list("at", flat=True)[limit - 1]
+        raise Throttled(_retry_after(edge, window, now))
+
+
+def otp_failure_record(*, user_id: int) -> None:
+    now = clock.now()
+    ThrottleHit.objects.create(scope=ThrottleScope.OTP_USER, key=str(user_id), at=now)
+    _prune(now, settings.TIERDESK_OTP_WINDOW)
+    logger.warning("wrong second-factor code (person %s)", user_id)

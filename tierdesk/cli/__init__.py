@@ -260,9 +260,19 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    from tierdesk.accounts.services import token_create
+    from datetime import timedelta
 
-    record, token = token_create(email=args.email, name=args.name or "")
+    from tierdesk.accounts.services import token_create
+    from tierdesk.core import clock
+
+    expires_at = clock.now() + timedelta(days=args.days) if args.days else None
+    record, token = token_create(
+        email=args.email,
+        name=args.name or "",
+        scopes=args.scope or None,
+        expires_at=expires_at,
+        allowed_networks=args.network or None,
+    )
     # The token alone on stdout, so `TOKEN=$(tierdesk token create …)` works.
     _out(token)
     _err(
@@ -382,6 +392,16 @@ def build_parser() -> argparse.ArgumentParser:
     token_new = _command(token, "create", cmd_token_create, "create an API token (shown once)")
     token_new.add_argument("email")
     token_new.add_argument("--name", help="what the token is for")
+    token_new.add_argument(
+        "--scope",
+        action="append",
+        choices=["read", "write", "admin"],
+        help="what it may do (repeat; default: all three)",
+    )
+    token_new.add_argument("--days", type=int, help="expire after this many days")
+    token_new.add_argument(
+        "--network", action="append", help="a CIDR network it may be used from (repeat)"
+    )
     token_rev = _command(token, "revoke", cmd_token_revoke, "revoke an API token")
     token_rev.add_argument("id", type=int)
 

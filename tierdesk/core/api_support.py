@@ -66,6 +66,7 @@ ErrorCode = api_enum(
         "idempotency_key_reused",
         "gate_refused",
         "throttled",
+        "insufficient_scope",
     ),
     doc="The stable code of an error answer.",
 )

@@ -56,6 +56,8 @@ def jobs() -> tuple[Job, ...]:
         Job("mail.prune", "tierdesk.mail.retention:prune_mail_task", HOURLY),
         Job("tasks.prune", "tierdesk.core.retention:prune_task_results_task", HOURLY),
         Job("idempotency.prune", "tierdesk.core.tasks:prune_idempotency_keys_task", HOURLY),
+        # Retention rules per partner and plan (`identity.retention`): anonymise, delete.
+        Job("identity.retention", "tierdesk.identity.retention:apply_retention_rules_task", HOURLY),
     )
 
 

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tierdesk.identity import views
+
+app_name = "identity"
+
+urlpatterns = [
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
+    path("second-factor/", views.second_factor, name="second-factor"),
+    path("administration/", views.administration, name="administration"),
+    path("administration/people/<int:user_id>/", views.person, name="person"),
+    path("administration/brand/", views.brand, name="brand"),
+    path("administration/people/<int:user_id>/export/", views.person_export, name="export"),
+    path("export/", views.person_export, name="export-own"),
+]
