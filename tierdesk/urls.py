@@ -3,8 +3,8 @@ from django.urls import include, path
 
 from tierdesk.accounts import views as account_views
 from tierdesk.api import api
-from tierdesk.reports.prometheus import metrics_view
 from tierdesk.identity import views as identity_views
+from tierdesk.reports.prometheus import metrics_view
 from tierdesk.tickets import views as ticket_views
 
 urlpatterns = [
