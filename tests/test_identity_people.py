@@ -133,7 +133,7 @@ def test_deactivating_ends_sessions_and_tokens_and_hands_tickets_back(world):
     ticket.refresh_from_db()
     assert ticket.assignee is None and ticket.status == "in_progress"
     event = ticket.events.order_by("-pk").first()
-    assert event.kind == EventKind.UPDATED and "deactivated" in event.reason
+    assert event.kind == EventKind.UNASSIGNED and "deactivated" in event.reason
     entry = AuditEntry.objects.get(kind=AuditKind.PERSON_DEACTIVATED)
     assert entry.detail["tickets"] == [ticket.pk]
 
