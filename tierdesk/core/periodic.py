@@ -48,6 +48,7 @@ def jobs() -> tuple[Job, ...]:
     return (
         Job("sla.sweep", "tierdesk.sla.tasks:sla_sweep_task", settings.TIERDESK_SLA_SWEEP_SECONDS),
         Job("webhooks.sweep", "tierdesk.notify.tasks:sweep_outbox_task", 60),
+        Job("connectors.sweep", "tierdesk.connectors.tasks:sweep_jobs_task", 60),
         Job("mail.sweep", "tierdesk.mail.tasks:sweep_mail_task", 60),
         Job("mail.fetch", "tierdesk.mail.tasks:fetch_mail_task", _mail_fetch_seconds()),
         Job("notifications.sla", "tierdesk.notifications.tasks:sla_notifications_task", 60),
