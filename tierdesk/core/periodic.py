@@ -1,7 +1,7 @@
-"""The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the mail sweep, the
-IMAP fetch, the in-app SLA notifications, and the hourly pruning of finished rows past
-their retention and of expired idempotency keys) enqueued on the database task queue at
-their interval, exactly once per interval however many workers run.
+"""The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the connectors' job
+sweep, the mail sweep, the IMAP fetch, the in-app SLA notifications, and the hourly
+pruning of finished rows past their retention and of expired idempotency keys) enqueued
+on the database task queue at their interval, exactly once per interval however many workers run.
 
 Each `tierdesk worker` runs `beat_forever()` in a thread beside `db_worker`. A due job is
 claimed with a conditional UPDATE on its `PeriodicLease` row (only one worker's UPDATE
