@@ -27,6 +27,7 @@ from django.db import transaction
 from tierdesk.connectors import jobs
 from tierdesk.connectors.clients import Upload, client_for
 from tierdesk.connectors.models import ConnectorJob, ConnectorLink, JobKind, Mirrored, SeenItem
+from tierdesk.core.actor import SYSTEM
 from tierdesk.tickets import services
 from tierdesk.tickets.access import get_ticket, visible_attachments, visible_messages
 from tierdesk.tickets.models import Channel, EventKind, TicketEvent
@@ -60,6 +61,8 @@ def marked(body: str, reference: str) -> str:
 
 
 def record_ticket_event(event: TicketEvent) -> None:
+    """Runs inside the change's transaction: it only reads and writes job rows (an error
+    here would abort the change), and never calls the tool."""
     if _importing.get():
         return
     link = (
@@ -85,9 +88,7 @@ def record_ticket_event(event: TicketEvent) -> None:
         return
     message_id = data.get("message_id")
     if event.kind in (EventKind.MESSAGE_ADDED, EventKind.ASKED_CUSTOMER) and message_id:
-        public = visible_messages(connector_actor_of(link), event.ticket).filter(
-            pk=message_id, internal=False
-        )
+        public = visible_messages(SYSTEM, event.ticket).filter(pk=message_id, internal=False)
         if public.exists():
             add(JobKind.COMMENT, {"message_id": message_id})
     if event.kind == EventKind.ATTACHMENT_ADDED and data.get("attachment_id"):
