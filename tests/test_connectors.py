@@ -481,3 +481,51 @@ def test_an_unreachable_tool_is_retried_and_the_handover_lands_later(world, clie
         drain()
     assert base  # the first server is gone
     assert ConnectorLink.objects.filter(external_id=external.id).exists()
+
+
+def test_old_exchanges_and_finished_jobs_are_pruned_pending_jobs_stay(world, allow_loopback):
+    from tierdesk.connectors.retention import prune_connectors
+
+    with serving(fake_for("zendesk")) as fake:
+        connector, _ = make_connector(world, fake)
+    now = timezone.now()
+    old = now - timedelta(days=31)
+    done = ConnectorJob.objects.create(
+        connector=connector,
+        kind=JobKind.STATUS,
+        external_id="1",
+        status=JobStatus.SUCCEEDED,
+        created_at=old,
+        done_at=old,
+    )
+    waiting = ConnectorJob.objects.create(
+        connector=connector,
+        kind=JobKind.STATUS,
+        external_id="1",
+        created_at=old,
+        next_attempt_at=now + timedelta(hours=1),
+    )
+    Exchange.objects.create(
+        connector=connector, direction="out", method="GET", path="/a", created_at=old
+    )
+    fresh = Exchange.objects.create(connector=connector, direction="out", method="GET", path="/b")
+    # When the hourly prune runs
+    assert prune_connectors(now=now) == {"exchanges": 1, "jobs": 1}
+    # Then the pending job and the recent exchange stay
+    assert list(ConnectorJob.objects.values_list("pk", flat=True)) == [waiting.pk]
+    assert list(Exchange.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not ConnectorJob.objects.filter(pk=done.pk).exists()
+
+
+def test_the_sweep_queues_a_due_job_whose_task_went_missing(world, allow_loopback):
+    with serving(fake_for("zendesk")) as fake:
+        connector, _ = make_connector(world, fake)
+    # Given a due job that was never queued (the process died before its commit hook)
+    job = ConnectorJob.objects.create(
+        connector=connector, kind=JobKind.STATUS, external_id="1", next_attempt_at=timezone.now()
+    )
+    # Then the sweep queues it once, however often it runs
+    assert jobs.sweep() == 1
+    assert jobs.sweep() == 0
+    job.refresh_from_db()
+    assert job.enqueued_at is not None

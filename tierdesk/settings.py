@@ -46,7 +46,7 @@
 | `TIERDESK_WEBHOOK_ALLOW_PRIVATE` | `false` | let webhooks target private and loopback addresses (link-local, multicast, reserved never) |
 | `TIERDESK_WEBHOOK_TIMEOUT` | `10` | seconds a webhook receiver has to answer one attempt |
 | `TIERDESK_SECRET_KEYS` | empty: a key derived from `SECRET_KEY` | comma-separated Fernet keys for secrets at rest (webhook signing secrets); the first encrypts, all decrypt (`docs/operations.md`, rotation) |
-| `TIERDESK_RETENTION_WEBHOOK_DAYS` | `30` | delivered and failed webhook deliveries (and their outbox events) older than this are deleted; `0` keeps them |
+| `TIERDESK_RETENTION_WEBHOOK_DAYS` | `30` | delivered and failed webhook deliveries (and their outbox events), partner connectors' finished jobs and exchange log, older than this are deleted; `0` keeps them |
 | `TIERDESK_RETENTION_MAIL_DAYS` | `90` | sent, failed and suppressed outbound mail older than this is deleted; `0` keeps it |
 | `TIERDESK_RETENTION_TASK_DAYS` | `14` | finished background task results older than this are deleted; `0` keeps them |
 | `TIERDESK_RETENTION_BATCH` | `1000` | rows one pruning transaction deletes (the hourly job repeats up to 20 times) |

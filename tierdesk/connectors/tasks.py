@@ -23,3 +23,13 @@ def sweep_jobs_task() -> int:
     from tierdesk.connectors import jobs
 
     return jobs.sweep()
+
+
+@task()
+def prune_connectors_task() -> dict[str, int]:
+    """The exchange log and finished jobs past their retention (`connectors.retention`;
+    the beat's `connectors.prune`, hourly)."""
+    from tierdesk.connectors.retention import prune_connectors
+    from tierdesk.core import clock
+
+    return prune_connectors(now=clock.now())

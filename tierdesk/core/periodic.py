@@ -54,6 +54,7 @@ def jobs() -> tuple[Job, ...]:
         Job("notifications.sla", "tierdesk.notifications.tasks:sla_notifications_task", 60),
         # Retention (`core.retention`): finished rows past their days, in batches.
         Job("webhooks.prune", "tierdesk.notify.tasks:prune_webhooks_task", HOURLY),
+        Job("connectors.prune", "tierdesk.connectors.tasks:prune_connectors_task", HOURLY),
         Job("mail.prune", "tierdesk.mail.retention:prune_mail_task", HOURLY),
         Job("tasks.prune", "tierdesk.core.retention:prune_task_results_task", HOURLY),
         Job("idempotency.prune", "tierdesk.core.tasks:prune_idempotency_keys_task", HOURLY),
