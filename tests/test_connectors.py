@@ -529,3 +529,28 @@ def test_the_sweep_queues_a_due_job_whose_task_went_missing(world, allow_loopbac
     assert jobs.sweep() == 0
     job.refresh_from_db()
     assert job.enqueued_at is not None
+
+
+def test_escalation_and_a_delivered_fix_are_mirrored_with_the_mapping(
+    world, client, allow_loopback
+):
+    from tests.factories import record_reproduction
+
+    mapping = {"escalated": "hold", "fix_delivered": "pending", "resolved": "solved"}
+    with serving(fake_for("zendesk")) as fake:
+        connector, secret = make_connector(world, fake, status_map=mapping)
+        external = seed(fake, complete=True)
+        trigger(client, connector, secret, external.id)
+        drain()
+        ticket = ConnectorLink.objects.get(connector=connector).ticket
+        tickets.ticket_take(actor=world.actor("l2"), ticket_id=ticket.pk)
+        record_reproduction(world, ticket.pk)
+        # When L2 escalates to L3
+        tickets.ticket_escalate(actor=world.actor("l2"), ticket_id=ticket.pk)
+        drain()
+        assert external.status == "hold"
+        # When L3 delivers a fix
+        tickets.ticket_take(actor=world.actor("l3"), ticket_id=ticket.pk)
+        tickets.ticket_deliver_fix(actor=world.actor("l3"), ticket_id=ticket.pk, reference="HF-1")
+        drain()
+        assert external.status == "pending"
