@@ -554,3 +554,51 @@ def test_escalation_and_a_delivered_fix_are_mirrored_with_the_mapping(
         tickets.ticket_deliver_fix(actor=world.actor("l3"), ticket_id=ticket.pk, reference="HF-1")
         drain()
         assert external.status == "pending"
+
+
+def test_a_zendesk_webhook_may_authenticate_with_its_signature(world, client, allow_loopback):
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    with serving(fake_for("zendesk")) as fake:
+        connector, _ = make_connector(world, fake, signing_secret="zd-signing-secret")
+        external = seed(fake, complete=True)
+        body = json.dumps({"ticket_id": external.id}).encode()
+        url = f"/api/v1/connectors/{connector.pk}/handover"
+
+        def post(secret: str, stamp: str):
+            digest = hmac.new(secret.encode(), stamp.encode() + body, hashlib.sha256).digest()
+            return client.post(
+                url,
+                data=body,
+                content_type="application/json",
+                HTTP_X_ZENDESK_WEBHOOK_SIGNATURE=base64.b64encode(digest).decode(),
+                HTTP_X_ZENDESK_WEBHOOK_SIGNATURE_TIMESTAMP=stamp,
+            )
+
+        now = timezone.now().replace(microsecond=0)
+        # A forged signature and a replayed (old) one are refused like a missing connector
+        assert post("wrong", now.isoformat()).status_code == 404
+        assert (
+            post("zd-signing-secret", (now - timedelta(minutes=10)).isoformat()).status_code == 404
+        )
+        # Zendesk's own signature is accepted
+        assert post("zd-signing-secret", now.isoformat().replace("+00:00", "Z")).status_code == 202
+        drain()
+    assert ConnectorLink.objects.filter(connector=connector).exists()
+    # The signing secret is for Zendesk only
+    with pytest.raises(Exception) as refused:
+        services.connector_create(
+            actor=world.actor("acme_admin"),
+            data={
+                "tool": "freshdesk",
+                "name": "x",
+                "base_url": "http://127.0.0.1:9",
+                "api_token": "t",
+                "signing_secret": "s",
+                "agent": world.user("acme_l1").email,
+            },
+        )
+    assert refused.value.fields == {"signing_secret": "is for Zendesk webhooks only"}

@@ -28,7 +28,7 @@ def format_lines(mapping: dict[str, Any]) -> str:
 
 def settings_from(post: QueryDict, *, creating: bool) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    keys = ["name", "base_url", "username", "api_token", "agent"]
+    keys = ["name", "base_url", "username", "api_token", "signing_secret", "agent"]
     if creating:
         keys += ["tool", "partner"]
     for key in keys:

@@ -69,6 +69,11 @@ class Connector(TimeStamped):
     api_token_prefix = models.CharField(max_length=8, editable=False, blank=True)
     inbound_secret = EncryptedTextField(editable=False)
     inbound_secret_prefix = models.CharField(max_length=16, editable=False)
+    signing_secret = EncryptedTextField(
+        editable=False,
+        blank=True,
+        help_text="Zendesk only: the webhook's signing secret, to accept its signature.",
+    )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -4,6 +4,8 @@ comment), which become jobs of the connector's outbox."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 import time
@@ -30,18 +32,19 @@ from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, NotFound
 from tierdesk.notify.webhooks import TargetRefused, check_target
-from tierdesk.tickets.fields import EDITABLE_FIELDS
+from tierdesk.tickets.fields import EDITABLE_FIELDS, parse_datetime
 
 SECRET_PREFIX = "tdc_"
 MAPPABLE = (*EDITABLE_FIELDS, "platform_url")
 MAX_EXTERNAL_ID = 64
+SIGNATURE_TOLERANCE = 300
 
 
 def _secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
-def _check(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+def _check(data: Mapping[str, Any], *, creating: bool, tool: str = "") -> dict[str, Any]:
     """The configuration as sent, checked; raises InvalidInput naming every bad field."""
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
@@ -51,6 +54,7 @@ def _check(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
         "base_url",
         "username",
         "api_token",
+        "signing_secret",
         "agent",
         "field_map",
         "status_map",
@@ -61,8 +65,8 @@ def _check(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     for key in data:
         if key not in known:
             errors[key] = "is not a connector setting"
-    tool = data.get("tool")
-    if creating or "tool" in data:
+    tool = data.get("tool") if creating else tool
+    if creating:
         if tool not in Tool.values:
             errors["tool"] = f"must be one of {', '.join(Tool.values)}"
         else:
@@ -87,6 +91,11 @@ def _check(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
         cleaned["api_token"] = token
     elif creating:
         errors["api_token"] = "must not be empty"
+    signing = str(data.get("signing_secret") or "").strip()
+    if signing:
+        if tool != Tool.ZENDESK:
+            errors["signing_secret"] = "is for Zendesk webhooks only"
+        cleaned["signing_secret"] = signing
     if "field_map" in data:
         mapping = data.get("field_map") or {}
         if not isinstance(mapping, dict) or not all(
@@ -160,8 +169,7 @@ def connector_create(*, actor: Actor, data: Mapping[str, Any]) -> tuple[Connecto
 def connector_update(*, actor: Actor, connector_id: int, data: Mapping[str, Any]) -> Connector:
     """Change settings; an empty `api_token` keeps the stored one."""
     connector = get_connector(actor, connector_id, for_update=True)
-    cleaned = _check(data, creating=False)
-    cleaned.pop("tool", None)  # a connector stays the tool it was made for
+    cleaned = _check(data, creating=False, tool=connector.tool)  # the tool stays as made
     if "agent" in data:
         connector.agent = _agent(connector.partner, data.get("agent"))
     for key, value in cleaned.items():
@@ -201,11 +209,27 @@ def connector_health(*, actor: Actor, connector_id: int) -> Connector:
 # The tool calls Tierdesk ------------------------------------------------------------------
 
 
-def _authenticated(connector: Connector, authorization: str) -> bool:
+def _authenticated(
+    connector: Connector, authorization: str, signed: dict[str, str], raw: bytes
+) -> bool:
+    """The connector's bearer secret; or, for Zendesk with a signing secret set, the
+    webhook's signature: base64(HMAC-SHA256(secret, timestamp + body)), the timestamp
+    within five minutes of now (replays)."""
     scheme, _, value = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    if scheme.lower() == "bearer" and value.strip():
+        return hmac.compare_digest(value.strip().encode(), connector.inbound_secret.encode())
+    signature, stamp = signed.get("signature", ""), signed.get("timestamp", "")
+    if connector.tool != Tool.ZENDESK or not connector.signing_secret or not signature:
         return False
-    return hmac.compare_digest(value.strip().encode(), connector.inbound_secret.encode())
+    try:
+        moment = parse_datetime(stamp)
+    except ValueError:
+        return False
+    if abs((clock.now() - moment).total_seconds()) > SIGNATURE_TOLERANCE:
+        return False
+    digest = hmac.new(connector.signing_secret.encode(), stamp.encode() + raw, hashlib.sha256)
+    expected = base64.b64encode(digest.digest()).decode()
+    return hmac.compare_digest(expected.encode(), signature.encode())
 
 
 def _external_id(body: Any) -> str:
@@ -219,7 +243,14 @@ def _external_id(body: Any) -> str:
 
 
 def inbound_receive(
-    *, connector_id: int, authorization: str, body: Any, kind: str, path: str
+    *,
+    connector_id: int,
+    authorization: str,
+    body: Any,
+    kind: str,
+    path: str,
+    signed: dict[str, str] | None = None,
+    raw: bytes = b"",
 ) -> ConnectorJob:
     """The tool's trigger called Tierdesk: check the connector's secret, then queue the
     job (read and hand over, or read new comments). 404 for an unknown connector, a
@@ -227,7 +258,7 @@ def inbound_receive(
     logged (path and status) whatever the answer, once the connector is known."""
     started = time.monotonic()
     connector = Connector.objects.filter(pk=connector_id, active=True).first()
-    if connector is None or not _authenticated(connector, authorization):
+    if connector is None or not _authenticated(connector, authorization, signed or {}, raw):
         raise NotFound("Connector not found.")
     status = 202
     try:

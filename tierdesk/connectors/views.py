@@ -164,6 +164,11 @@ def _inbound(request: HttpRequest, connector_id: int, kind: str) -> JsonResponse
             body=body,
             kind=kind,
             path=request.path,
+            signed={
+                "signature": request.headers.get("X-Zendesk-Webhook-Signature", ""),
+                "timestamp": request.headers.get("X-Zendesk-Webhook-Signature-Timestamp", ""),
+            },
+            raw=raw,
         )
     except DomainError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
