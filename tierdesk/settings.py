@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "tierdesk.chat",
     "tierdesk.problems",
     "tierdesk.identity",
+    "tierdesk.connectors",
 ]
 
 MIDDLEWARE = [

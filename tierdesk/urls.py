@@ -3,13 +3,16 @@ from django.urls import include, path
 
 from tierdesk.accounts import views as account_views
 from tierdesk.api import api
+from tierdesk.connectors.urls import inbound_patterns as connector_inbound
 from tierdesk.identity import views as identity_views
 from tierdesk.reports.prometheus import metrics_view
 from tierdesk.tickets import views as ticket_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include(connector_inbound)),  # a partner tool's calls: its own secret
     path("api/v1/", api.urls),
+    path("connectors/", include("tierdesk.connectors.urls")),
     path("portal/", include("tierdesk.portal.urls")),
     path("kb/", include("tierdesk.kb.urls")),
     path("triage/", include("tierdesk.triage.urls")),

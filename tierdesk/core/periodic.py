@@ -1,7 +1,7 @@
-"""The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the mail sweep, the
-IMAP fetch, the in-app SLA notifications, and the hourly pruning of finished rows past
-their retention and of expired idempotency keys) enqueued on the database task queue at
-their interval, exactly once per interval however many workers run.
+"""The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the connectors' job
+sweep, the mail sweep, the IMAP fetch, the in-app SLA notifications, and the hourly
+pruning of finished rows past their retention and of expired idempotency keys) enqueued
+on the database task queue at their interval, exactly once per interval however many workers run.
 
 Each `tierdesk worker` runs `beat_forever()` in a thread beside `db_worker`. A due job is
 claimed with a conditional UPDATE on its `PeriodicLease` row (only one worker's UPDATE
@@ -48,11 +48,13 @@ def jobs() -> tuple[Job, ...]:
     return (
         Job("sla.sweep", "tierdesk.sla.tasks:sla_sweep_task", settings.TIERDESK_SLA_SWEEP_SECONDS),
         Job("webhooks.sweep", "tierdesk.notify.tasks:sweep_outbox_task", 60),
+        Job("connectors.sweep", "tierdesk.connectors.tasks:sweep_jobs_task", 60),
         Job("mail.sweep", "tierdesk.mail.tasks:sweep_mail_task", 60),
         Job("mail.fetch", "tierdesk.mail.tasks:fetch_mail_task", _mail_fetch_seconds()),
         Job("notifications.sla", "tierdesk.notifications.tasks:sla_notifications_task", 60),
         # Retention (`core.retention`): finished rows past their days, in batches.
         Job("webhooks.prune", "tierdesk.notify.tasks:prune_webhooks_task", HOURLY),
+        Job("connectors.prune", "tierdesk.connectors.tasks:prune_connectors_task", HOURLY),
         Job("mail.prune", "tierdesk.mail.retention:prune_mail_task", HOURLY),
         Job("tasks.prune", "tierdesk.core.retention:prune_task_results_task", HOURLY),
         Job("idempotency.prune", "tierdesk.core.tasks:prune_idempotency_keys_task", HOURLY),

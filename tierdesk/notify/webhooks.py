@@ -240,6 +240,12 @@ def _opener(address: str) -> urllib.request.OpenerDirector:
     return opener
 
 
+def pinned_opener(address: str) -> urllib.request.OpenerDirector:
+    """The opener of every outbound call to a checked target (webhooks, partner
+    connectors): to `address` only, no proxy, no redirects."""
+    return _opener(address)
+
+
 def post(url: str, body: bytes, headers: dict[str, str], address: str) -> tuple[int | None, str]:
     """POST once to `url` through `address`. Returns (status code or None, error text);
     the error text is empty on 2xx and never contains the URL or a header."""
