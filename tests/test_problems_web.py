@@ -77,8 +77,11 @@ def test_partners_cannot_post_problem_actions_and_customers_have_no_queue(world)
         f"/problems/{problem.pk}/act/deliver_fix/", {"reference": "HF-1"}
     )
     assert answer.status_code == 403
-    assert signed_in(world, "acme_customer").get("/problems/").status_code == 403
-    assert signed_in(world, "direct_customer").get(f"/problems/{problem.pk}/").status_code == 404
+    # a customer who types a console URL is sent to the portal (the console's door)
+    response = signed_in(world, "acme_customer").get("/problems/")
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    response = signed_in(world, "direct_customer").get(f"/problems/{problem.pk}/")
+    assert response.status_code == 302 and response["Location"] == "/portal/"
 
 
 def test_known_open_problems_are_offered_while_writing(world):

@@ -86,13 +86,13 @@ def _lines(page):
 def test_a_chat_answered_live_becomes_a_ticket_handed_over(pair, asgi_site, branded, tmp_path):
     world = branded
     agent = pair("acme_l1", start="/chat/")
-    customer = pair("acme_customer", start="/chat/portal/")
+    customer = pair("acme_customer", start="/portal/chat/")
     # given an agent who sets themselves available
     agent.goto(f"{asgi_site}/chat/")
     agent.get_by_role("button", name="Set me available").click()
     expect(agent.get_by_text("You are available.")).to_be_visible()
     # when the customer starts a chat
-    customer.goto(f"{asgi_site}/chat/portal/")
+    customer.goto(f"{asgi_site}/portal/chat/")
     customer.get_by_label("How can we help?").fill("Our orders flow stopped syncing")
     customer.get_by_role("button", name="Start the chat").click()
     expect(customer.get_by_text("You are number 1 in line.")).to_be_visible()

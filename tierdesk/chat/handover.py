@@ -86,7 +86,11 @@ def checklist(chat: Chat, now: datetime) -> dict[str, Any]:
     ticket = Ticket(partner_id=chat.partner_id, **cleaned)
     draft = ticket_selectors.handover_draft(ticket)
     logs, shots = _file_counts(chat)
-    draft = dataclasses.replace(draft, text_logs=logs, screenshots=shots)
+    # The draft is written by the chat's agent, an L1 person: their L1 checks count (the
+    # ticket made from it records them as noted by that agent).
+    draft = dataclasses.replace(
+        draft, text_logs=logs, screenshots=shots, checks_by_l1=chat.agent_id is not None
+    )
     missing = workflow.handover_missing(draft, now)
     codes = {m.code for m in missing}
     return {
