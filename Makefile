@@ -59,11 +59,23 @@ test-postgres: install
 	@echo "== pytest on PostgreSQL ($(POSTGRES_URL), test database $${TIERDESK_TEST_DB_NAME:-test_tierdesk})"
 	$(call run_pytest,$(TEST_ENV) DATABASE_URL=$(POSTGRES_URL))
 
-test: lint migrations-check test-sqlite test-postgres
+# Both databases side by side (two cores), each with its own var folder; each log is
+# printed whole once both have finished, and either failing fails the target.
+test: lint migrations-check install
+	@mkdir -p var
+	@echo "== pytest on SQLite and on PostgreSQL ($(POSTGRES_URL)), side by side"
+	@$(MAKE) --no-print-directory test-sqlite TEST_ENV=TIERDESK_VAR_DIR=var/test-sqlite \
+	  > var/test-sqlite.log 2>&1 & sqlite=$$!; \
+	$(MAKE) --no-print-directory test-postgres TEST_ENV=TIERDESK_VAR_DIR=var/test-postgres \
+	  > var/test-postgres.log 2>&1 & postgres=$$!; \
+	wait $$sqlite; s=$$?; wait $$postgres; p=$$?; \
+	cat var/test-sqlite.log; cat var/test-postgres.log; \
+	echo "== SQLite exit $$s, PostgreSQL exit $$p"; \
+	test $$s -eq 0 && test $$p -eq 0
 
 docs: install
 	$(TIERDESK) docs
 
 clean:
-	rm -rf var/test build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info
+	rm -rf var/test var/test-sqlite var/test-postgres var/test-*.log build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

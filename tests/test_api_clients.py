@@ -5,7 +5,7 @@
   through it: create with everything, a refused handover with typed missing items, the fix,
   the handover with If-Match, take at L2, ask the customer, a stale version and a stale
   ETag; then the guide's example (`docs/examples/handover.py`) runs as written.
-- openapi-typescript (npm, installed into var/node-tools on first use) generates the
+- openapi-typescript (npm, installed into node-tools/ of the run's var folder) generates the
   TypeScript types with zero warnings, and the guide's TypeScript example
   (`docs/examples/handover.ts`) type-checks against them with tsc --strict.
   Skipped only when npm is missing and CI is unset: in CI it must run.
@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.factories import PLAIN_LOG, build_world, complete_fields
 from tierdesk.accounts.services import token_create
@@ -30,7 +31,9 @@ from tierdesk.accounts.services import token_create
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "docs" / "openapi-python-client.yaml"
 EXAMPLES = ROOT / "docs" / "examples"
-NODE_TOOLS = ROOT / "var" / "node-tools"
+# Under the run's own var folder: the SQLite and PostgreSQL runs of `make test` go side by
+# side and must not install into one folder at once.
+NODE_TOOLS = settings.VAR_DIR / "node-tools"
 NPM_PACKAGES = ("openapi-typescript@7.13.0", "typescript@5.9.3")
 PACKAGE = "tierdesk_client"
 
