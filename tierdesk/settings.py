@@ -161,6 +161,7 @@ INSTALLED_APPS = [
     "tierdesk.notifications",
     "tierdesk.presence",
     "tierdesk.timelog",
+    "tierdesk.updates",
 ]
 
 MIDDLEWARE = [
