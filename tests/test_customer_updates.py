@@ -200,3 +200,32 @@ def test_a_second_hand_over_after_a_bounce_tells_the_customer_nothing_new(world)
     assert len(_mails(world)) == before
     assert len(_updates(ticket)) == 1
     assert not any("Need the log." in m.text_body for m in _mails(world))
+
+
+def test_the_portal_shows_when_we_answer_and_lets_the_customer_turn_updates_off(world, client):
+    # given a customer's ticket handed over to L2, with its running clocks
+    from tierdesk.updates.services import next_answer_at
+
+    ticket = ticket_at(world, "new@L2")
+    due = next_answer_at(ticket)
+    assert due is not None
+    client.force_login(world.user("acme_customer"))
+    # when they open it in the portal
+    page = client.get(f"/portal/tickets/{ticket.number}/").content.decode()
+    # then it says when the next answer comes, and the hand-over update is in the thread
+    from zoneinfo import ZoneInfo
+
+    local = due.astimezone(ZoneInfo(world.user("acme_customer").time_zone))
+    assert "We will answer by" in page
+    assert f'datetime="{local.strftime("%Y-%m-%dT%H:%M")}' in page  # their time zone
+    assert "is now with our product specialists" in page
+    # when they turn the optional updates off
+    response = client.post("/portal/updates/", {"next": f"/portal/tickets/{ticket.number}/"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/portal/tickets/{ticket.number}/"
+    from tierdesk.updates.models import UpdatePreference
+
+    assert UpdatePreference.objects.get(user=world.user("acme_customer")).optional_updates is False
+    # and a foreign redirect target is not followed
+    response = client.post("/portal/updates/", {"optional_updates": "on", "next": "//evil"})
+    assert response["Location"] == "/portal/"

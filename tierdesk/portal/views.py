@@ -32,6 +32,7 @@ from tierdesk.portal.forms import CloseForm, ReopenForm, ReplyForm, ReportForm
 from tierdesk.tickets import access, services, workflow
 from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.models import Status, Ticket
+from tierdesk.updates import services as updates
 
 PAGE_SIZE = 25
 # Shown inline as <img>: raster images only (an SVG could script; a BMP is just large).
@@ -164,6 +165,7 @@ def _detail(
 ) -> HttpResponse:
     conversation, loose_files = selectors.conversation(portal.actor, ticket)
     window = selectors.reopen_window(ticket)
+    waiting_on_us = ticket.status in (Status.NEW, Status.IN_PROGRESS, Status.VERIFYING)
     can_reopen = window.open and workflow.may("reopen", portal.actor, ticket)
     return _page(
         request,
@@ -181,6 +183,8 @@ def _detail(
             "reply_form": reply_form or ReplyForm(),
             "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}),
             "close_form": CloseForm(initial={"version": ticket.version}),
+            "answer_by": updates.next_answer_at(ticket) if waiting_on_us else None,
+            "optional_updates": updates.wants_optional(portal.actor.user),
             "error": error,
         },
         status=status,
@@ -275,3 +279,22 @@ def attachment_file(request: HttpRequest, portal: Portal, attachment_id: int) ->
     attachment = access.get_attachment(portal.actor, attachment_id)
     inline = request.GET.get("inline") == "1" and attachment.content_type in INLINE_IMAGE_TYPES
     return attachment_response(attachment, inline=inline)
+
+
+@require_POST
+@customer_view
+def updates_preference(request: HttpRequest, portal: Portal) -> HttpResponse:
+    """The customer turns the optional updates (hand-over, escalation, delivered fix) on
+    or off; the resolution is always mailed."""
+    wanted = request.POST.get("optional_updates") == "on"
+    updates.update_preference_set(actor=portal.actor, optional_updates=wanted)
+    messages.success(
+        request,
+        _("You will get a mail at every step of your tickets.")
+        if wanted
+        else _("You will get a mail only when your ticket is resolved."),
+    )
+    back = request.POST.get("next", "")
+    if not back.startswith("/portal/") or back.startswith("//"):
+        back = reverse("portal:tickets")
+    return redirect(back)

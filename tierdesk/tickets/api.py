@@ -67,8 +67,6 @@ def ticket_out(t: Ticket, actor: Actor | None = None) -> dict:
     return out
 
 
-
-
 _PLAIN_FIELDS = (
     "id",
     "number",
