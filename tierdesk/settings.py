@@ -12,6 +12,7 @@
 | `TIERDESK_STORAGE_DIR` | `var/attachments` | private attachment storage (never served by URL) |
 | `TIERDESK_MAX_UPLOAD_BYTES` | `26214400` (25 MiB) | largest attachment accepted |
 | `TIERDESK_REOPEN_DAYS` | `14` | how long a resolved ticket may be reopened |
+| `TIERDESK_RATING_LINK_DAYS` | `30` | how long the rating link in a resolved mail works |
 | `TIERDESK_BELL_POLL_SECONDS` | `20` | how often a console page asks for the notification bell's count |
 | `TIERDESK_PRESENCE_BEAT_SECONDS` | `10` | how often an open ticket page says who is on it (and learns who else is) |
 | `TIERDESK_TICKET_TAG` | `TD` | prefix of human ticket numbers (`TD-10042`) |
@@ -162,6 +163,7 @@ INSTALLED_APPS = [
     "tierdesk.presence",
     "tierdesk.timelog",
     "tierdesk.updates",
+    "tierdesk.satisfaction",
 ]
 
 MIDDLEWARE = [
@@ -349,6 +351,7 @@ TIERDESK_TOKEN_WINDOW = timedelta(seconds=env_int("TIERDESK_TOKEN_WINDOW_SECONDS
 # Product knobs
 TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
 TIERDESK_REOPEN_DAYS = int(os.environ.get("TIERDESK_REOPEN_DAYS", "14"))
+TIERDESK_RATING_LINK_DAYS = int(os.environ.get("TIERDESK_RATING_LINK_DAYS", "30"))
 TIERDESK_BELL_POLL_SECONDS = max(1, int(os.environ.get("TIERDESK_BELL_POLL_SECONDS", "20")))
 TIERDESK_PRESENCE_BEAT_SECONDS = max(1, int(os.environ.get("TIERDESK_PRESENCE_BEAT_SECONDS", "10")))
 TIERDESK_TICKET_TAG = os.environ.get("TIERDESK_TICKET_TAG", "TD")
