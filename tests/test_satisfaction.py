@@ -115,3 +115,23 @@ def test_ratings_per_level_partner_and_agent(world):
     assert selectors.ratings_by("partner") == [{"key": world.acme.pk, "count": 2, "average": 3.5}]
     by_agent = {row["key"]: row["average"] for row in selectors.ratings_by("agent")}
     assert by_agent == {world.user("acme_l1").pk: 5.0, world.user("l2").pk: 2.0}
+
+
+def test_the_customer_rates_in_the_portal(world, client):
+    # given the customer's resolved ticket, opened in the portal
+    ticket = ticket_at(world, "resolved@L1")
+    client.force_login(world.user("acme_customer"))
+    page = client.get(f"/portal/tickets/{ticket.number}/").content.decode()
+    assert "How did we do?" in page
+    # when they send a bad score: refused, nothing stored
+    bad = client.post(f"/portal/tickets/{ticket.number}/rate/", {"score": "7"})
+    assert bad.status_code == 422 and not Rating.objects.exists()
+    # when they rate 5
+    done = client.post(f"/portal/tickets/{ticket.number}/rate/", {"score": "5", "comment": "Top"})
+    assert done.status_code == 302
+    # then the page thanks them instead of asking again
+    page = client.get(f"/portal/tickets/{ticket.number}/").content.decode()
+    assert "You rated our help 5 of 5" in page and "How did we do?" not in page
+    # and another customer's ticket cannot be rated (404, as for a missing one)
+    other = ticket_at(world, "resolved@L1", partner="globex")
+    assert client.post(f"/portal/tickets/{other.number}/rate/", {"score": "1"}).status_code == 404

@@ -15,6 +15,7 @@ urlpatterns = [
     path("tickets/<int:number>/reply/", views.ticket_reply, name="reply"),
     path("tickets/<int:number>/reopen/", views.ticket_reopen, name="reopen"),
     path("tickets/<int:number>/close/", views.ticket_close, name="close"),
+    path("tickets/<int:number>/rate/", views.ticket_rate, name="rate"),
     path("updates/", views.updates_preference, name="updates"),
     path("files/<int:attachment_id>/", views.attachment_file, name="file"),
     path("help/", kb_views.kb_list, name="kb"),

@@ -29,6 +29,8 @@ from tierdesk.core.web import request_actor
 from tierdesk.portal import selectors
 from tierdesk.portal import services as portal_services
 from tierdesk.portal.forms import CloseForm, ReopenForm, ReplyForm, ReportForm
+from tierdesk.satisfaction import selectors as satisfaction
+from tierdesk.satisfaction import services as rating_services
 from tierdesk.tickets import access, services, workflow
 from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.models import Status, Ticket
@@ -184,6 +186,10 @@ def _detail(
             "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}),
             "close_form": CloseForm(initial={"version": ticket.version}),
             "answer_by": updates.next_answer_at(ticket) if waiting_on_us else None,
+            "rating": satisfaction.rating_of(ticket),
+            "can_rate": ticket.status in (Status.RESOLVED, Status.CLOSED)
+            and ticket.resolved_at is not None
+            and ticket.customer_id == portal.actor.user_id,
             "optional_updates": updates.wants_optional(portal.actor.user),
             "error": error,
         },
@@ -298,3 +304,21 @@ def updates_preference(request: HttpRequest, portal: Portal) -> HttpResponse:
     if not back.startswith("/portal/") or back.startswith("//"):
         back = reverse("portal:tickets")
     return redirect(back)
+
+
+@require_POST
+@customer_view
+def ticket_rate(request: HttpRequest, portal: Portal, number: int) -> HttpResponse:
+    """The customer rates the help on their resolved ticket (1-5, a comment)."""
+    ticket = access.get_ticket_by_number(portal.actor, number)
+    try:
+        rating_services.rating_submit(
+            actor=portal.actor,
+            ticket_id=ticket.pk,
+            score=request.POST.get("score"),
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        return _detail(request, portal, ticket, error=str(exc), status=422)
+    messages.success(request, _("Thank you for your rating."))
+    return redirect(reverse("portal:ticket", args=[number]))

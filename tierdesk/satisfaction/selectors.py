@@ -30,3 +30,10 @@ def ratings_by(
         {"key": g[field], "count": g["count"], "average": round(float(g["average"]), 2)}
         for g in grouped
     ]
+
+
+def rating_of(ticket) -> Rating | None:
+    """The rating of the ticket's latest resolution, if the customer gave one."""
+    if ticket.resolved_at is None:
+        return None
+    return Rating.objects.filter(ticket=ticket, resolved_at=ticket.resolved_at).first()
