@@ -187,6 +187,7 @@ def _detail(
             "close_form": CloseForm(initial={"version": ticket.version}),
             "answer_by": updates.next_answer_at(ticket) if waiting_on_us else None,
             "rating": satisfaction.rating_of(ticket),
+            "names": selectors.directory_names(ticket),
             "can_rate": ticket.status in (Status.RESOLVED, Status.CLOSED)
             and ticket.resolved_at is not None
             and ticket.customer_id == portal.actor.user_id,
