@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "tierdesk.timelog",
     "tierdesk.updates",
     "tierdesk.satisfaction",
+    "tierdesk.automation",
 ]
 
 MIDDLEWARE = [
