@@ -382,12 +382,10 @@ class Story:
 
     def rate(self, by: str, after: str, score: int, comment: str = "") -> Story:
         """The customer rates the help on the resolved ticket (as from the portal)."""
-        from tierdesk.satisfaction.services import rating_submit
+        from tierdesk.satisfaction.services import rating_submit as rate
 
-        def run(cast: Cast) -> None:
-            rating_submit(
-                actor=cast.actor(by), ticket_id=self.ticket_id, score=score, comment=text(comment)
-            )
+        def run(c: Cast) -> None:
+            rate(actor=c.actor(by), ticket_id=self.ticket_id, score=score, comment=comment)
 
         self._add(after, f"rate {score}", run)
         return self

@@ -79,20 +79,6 @@ def current_inbound() -> Inbound | None:
     return _inbound.get()
 
 
-_quiet: ContextVar[bool] = ContextVar("tierdesk_mail_quiet_customer", default=False)
-
-
-@contextlib.contextmanager
-def quiet_customer() -> Iterator[None]:
-    """Within the block, events mail no customer: for an app that writes the customer's
-    one mail of a step itself (the customer updates), so they never get two."""
-    token = _quiet.set(True)
-    try:
-        yield
-    finally:
-        _quiet.reset(token)
-
-
 # Lines an outer app adds to a customer mail: `lines(kind, user, ticket, event)`.
 _customer_lines: list = []
 
@@ -342,8 +328,6 @@ def on_ticket_event(event: TicketEvent) -> int:
             MailKind.REOPENED,
             MailKind.CLOSED,
         ):
-            if _quiet.get():
-                continue
             draft = _customer_draft(kind, user, ticket, event)
         else:
             if not _wanted(user, kind, event):

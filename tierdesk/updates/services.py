@@ -1,11 +1,11 @@
 """One short, branded, public update to the customer at each step of their ticket.
 
 `on_ticket_event()` listens on `tickets.bus` (registered in `UpdatesConfig.ready()`), in
-the move's transaction. For a step it writes a public message through `message_add`
-(the portal shows it) and one mail in the customer's language, wearing their partner's
-brand. Exactly one mail per step: the update's own message is written with the mail
-app's customer mail held back (`notifications.quiet_customer()`), and the resolution's
-update rides in the resolved mail the mail app writes anyway (`resolved_mail_lines`).
+the move's transaction. For a step it writes a public message
+(`system_message_add`: part of the step's event, no event or mail of its own; the portal
+shows it) and one mail in the customer's language, wearing their partner's brand.
+Exactly one mail per step: the resolution's update rides in the resolved mail the mail
+app writes anyway (`resolved_mail_lines`); the other steps mail no customer there.
 The text comes from the partner's template, else the vendor's, else the default; it
 names only the brand, the level in plain words and the next answer's time — never notes,
 reasons or names. Optional steps are skipped in the mail for a customer who opted out.
@@ -20,7 +20,7 @@ from django.apps import apps
 from django.db import transaction
 
 from tierdesk.accounts.models import Organisation, Role, User
-from tierdesk.core.actor import SYSTEM, Actor
+from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 from tierdesk.updates import texts
@@ -121,12 +121,10 @@ def on_ticket_event(event: TicketEvent) -> bool:
     customer = ticket.customer
     if step is None or customer is None or not customer.is_active:
         return False
-    from tierdesk.mail import notifications
     from tierdesk.tickets import services as tickets
 
     text = update_text(ticket=ticket, step=step, user=customer)
-    with notifications.quiet_customer():
-        tickets.message_add(actor=SYSTEM, ticket_id=ticket.pk, body=text)
+    tickets.system_message_add(ticket_id=ticket.pk, body=text)
     if step == Step.RESOLVED:
         return True  # the resolved mail carries it (resolved_mail_lines)
     if step not in ESSENTIAL and not wants_optional(customer):
