@@ -52,6 +52,17 @@ class UpdateTemplate(TimeStamped):
     def __str__(self) -> str:
         return f"{self.step}/{self.language} ({self.partner_id or 'vendor'})"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from tierdesk.updates.texts import PLACEHOLDERS
+
+        try:
+            self.text.format_map({name: "" for name in PLACEHOLDERS})
+        except (KeyError, ValueError, IndexError) as exc:
+            names = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
+            raise ValidationError({"text": f"Unknown placeholder ({exc}); use {names}."}) from None
+
 
 class UpdatePreference(models.Model):
     """A customer's choice about optional updates (the essential ones always go)."""

@@ -107,7 +107,10 @@ def update_text(*, ticket: Ticket, step: str, user: User | None) -> str:
         "who": texts.WHO[language][ticket.level].format(brand=brand),
         "next_answer": _local(due, user) if due else texts.SOON[language],
     }
-    return _template(ticket.partner_id, step, language).format_map(words)
+    try:
+        return _template(ticket.partner_id, step, language).format_map(words)
+    except (KeyError, ValueError, IndexError):  # a broken stored text never stops a move
+        return texts.DEFAULTS[language][step].format_map(words)
 
 
 # The listener ---------------------------------------------------------------------------
