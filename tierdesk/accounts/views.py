@@ -61,8 +61,6 @@ password_reset = PasswordResetView.as_view(
     subject_template_name="registration/password_reset_subject.txt",
     success_url=reverse_lazy("password_reset_done"),
 )
-
-
 class PasswordChangeView(auth.PasswordChangeView):
     """A new password from the current one. Django gives this session a new key and the
     new password's hash; every other session of the person ends at its next request."""

@@ -48,3 +48,4 @@ def preferences(actor: Actor) -> list[dict]:
         }
         for kind, label in NotificationKind.choices
     ]
+

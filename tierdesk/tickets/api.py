@@ -67,6 +67,8 @@ def ticket_out(t: Ticket, actor: Actor | None = None) -> dict:
     return out
 
 
+
+
 _PLAIN_FIELDS = (
     "id",
     "number",

@@ -4,51 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0002_initial"),
+        ('accounts', '0002_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ThrottleHit",
+            name='ThrottleHit',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "scope",
-                    models.CharField(
-                        choices=[
-                            ("reset_email", "password reset for an email address"),
-                            ("reset_address", "password reset from a client address"),
-                            ("token_address", "failed API token from a client address"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "key",
-                    models.CharField(
-                        help_text="The client address or email address.", max_length=254
-                    ),
-                ),
-                ("at", models.DateTimeField()),
-                (
-                    "refused",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Whether this request was over the limit and refused.",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('scope', models.CharField(choices=[('reset_email', 'password reset for an email address'), ('reset_address', 'password reset from a client address'), ('token_address', 'failed API token from a client address')], max_length=20)),
+                ('key', models.CharField(help_text='The client address or email address.', max_length=254)),
+                ('at', models.DateTimeField()),
+                ('refused', models.BooleanField(default=False, help_text='Whether this request was over the limit and refused.')),
             ],
             options={
-                "indexes": [
-                    models.Index(fields=["scope", "key", "at"], name="throttle_scope_key_at"),
-                    models.Index(fields=["at"], name="throttle_at"),
-                ],
+                'indexes': [models.Index(fields=['scope', 'key', 'at'], name='throttle_scope_key_at'), models.Index(fields=['at'], name='throttle_at')],
             },
         ),
     ]

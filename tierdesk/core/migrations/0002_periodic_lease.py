@@ -4,17 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("core", "0001_initial"),
+        ('core', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="PeriodicLease",
+            name='PeriodicLease',
             fields=[
-                ("name", models.CharField(max_length=100, primary_key=True, serialize=False)),
-                ("next_run_at", models.DateTimeField()),
-                ("last_run_at", models.DateTimeField(blank=True, null=True)),
+                ('name', models.CharField(max_length=100, primary_key=True, serialize=False)),
+                ('next_run_at', models.DateTimeField()),
+                ('last_run_at', models.DateTimeField(blank=True, null=True)),
             ],
         ),
     ]

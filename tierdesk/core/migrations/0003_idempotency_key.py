@@ -6,38 +6,27 @@ import tierdesk.core.clock
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("core", "0002_periodic_lease"),
+        ('core', '0002_periodic_lease'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="IdempotencyKey",
+            name='IdempotencyKey',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("owner", models.CharField(help_text="token:<id> or user:<id>", max_length=64)),
-                ("key", models.CharField(max_length=255)),
-                (
-                    "fingerprint",
-                    models.CharField(help_text="SHA-256 of method, path and body.", max_length=64),
-                ),
-                ("status", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("response_body", models.BinaryField(blank=True, default=b"")),
-                ("response_headers", models.JSONField(blank=True, default=dict)),
-                ("created_at", models.DateTimeField(default=tierdesk.core.clock.now)),
-                ("expires_at", models.DateTimeField(db_index=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('owner', models.CharField(help_text='token:<id> or user:<id>', max_length=64)),
+                ('key', models.CharField(max_length=255)),
+                ('fingerprint', models.CharField(help_text='SHA-256 of method, path and body.', max_length=64)),
+                ('status', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('response_body', models.BinaryField(blank=True, default=b'')),
+                ('response_headers', models.JSONField(blank=True, default=dict)),
+                ('created_at', models.DateTimeField(default=tierdesk.core.clock.now)),
+                ('expires_at', models.DateTimeField(db_index=True)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("owner", "key"), name="idempotency_key_per_owner"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('owner', 'key'), name='idempotency_key_per_owner')],
             },
         ),
     ]

@@ -89,7 +89,7 @@ def local(moment: datetime | None) -> str:
 
 @register.filter
 def time_left(moment: datetime | None) -> str:
-    """ "in 2 days, 3 hours" or "overdue by 5 hours", from now."""
+    """"in 2 days, 3 hours" or "overdue by 5 hours", from now."""
     if not moment:
         return ""
     now = timezone.now()
