@@ -77,7 +77,8 @@ def build_world() -> World:
         docs=[
             _doc("Acme", ACME_CONTRACT, ACME_WORKSPACE, ACME_FLOW),
             _doc("Globex", GLOBEX_CONTRACT, GLOBEX_WORKSPACE, GLOBEX_FLOW),
-            _doc("Tierdesk Vendor", VENDOR_CONTRACT, VENDOR_WORKSPACE, VENDOR_FLOW),
+            # (a contract's name is what its customer reads in the portal)
+            _doc("Tierdesk Vendor", VENDOR_CONTRACT, VENDOR_WORKSPACE, VENDOR_FLOW, "Direct"),
         ]
     )
     world = World(vendor=vendor, acme=acme, globex=globex)
@@ -92,13 +93,13 @@ def build_world() -> World:
     return world
 
 
-def _doc(partner: str, contract: str, workspace: str, flow: str) -> dict[str, Any]:
+def _doc(partner: str, contract: str, workspace: str, flow: str, label: str = "") -> dict[str, Any]:
     return {
         "partner": partner,
         "contracts": [
             {
                 "id": contract,
-                "name": f"{partner} production",
+                "name": f"{label or partner} production",
                 "plan": "premium",
                 "workspaces": [
                     {

@@ -131,6 +131,10 @@ def test_demo_covers_every_state_with_history_files_and_logins(db):
     assert 36 <= len(tickets) <= 44
     assert {(t.level, t.status) for t in tickets} == EVERY_STATE
     assert f"{len(tickets)} tickets" in summary
+    # two customers rated the help on their resolved tickets (one of them lukewarm)
+    from tierdesk.satisfaction.models import Rating
+
+    assert sorted(Rating.objects.values_list("score", flat=True)) == [3, 5]
 
     # one problem record holds three tickets of both partners (and a direct customer)
     [problem] = Problem.objects.all()

@@ -69,17 +69,20 @@ def test_a_tickets_life_reaches_the_customer_and_the_agents_by_smtp(branded, smt
         customer_message="Your access token is renewed; the flow runs again.",
     )
 
-    # then the customer got, in Acme's brand: received, the reply, the question, resolved
+    # then the customer got, in Acme's brand: received, the reply, the question, the
+    # update that the product specialists have it (once: the bounce is support's own), and
+    # resolved
     customer = world.user("acme_customer").email
     to_customer = smtp.to(customer)
     subjects = [m["Subject"] for m in to_customer]
-    assert subjects == [f"[ACME#{number}] Orders <b>fail</b> & stop"] * 4
+    assert subjects == [f"[ACME#{number}] Orders <b>fail</b> & stop"] * 5
     bodies = [text_of(m) for m in to_customer]
     assert "opened ticket ACME#" in bodies[0]
     assert "We are looking into it." in bodies[1]
     assert "Which order number?" in bodies[2]
-    assert "Your access token is renewed" in bodies[3] and "reopened" in bodies[3]
-    assert "vault" not in bodies[3]  # the resolution notes are support's own
+    assert "is now with our product specialists at Acme Integrations" in bodies[3]
+    assert "Your access token is renewed" in bodies[4] and "reopened" in bodies[4]
+    assert "vault" not in bodies[4]  # the resolution notes are support's own
     for message in to_customer:
         assert message["From"].addresses[0].addr_spec == "support@acme.example"
         assert message["From"].addresses[0].display_name == "Acme Support"

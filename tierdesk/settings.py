@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "tierdesk.problems",
     "tierdesk.identity",
     "tierdesk.connectors",
+    "tierdesk.updates",
+    "tierdesk.satisfaction",
+    "tierdesk.automation",
 ]
 
 MIDDLEWARE = [
@@ -335,6 +338,7 @@ TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 *
 TIERDESK_UPLOAD_DAY_FILES = env_int("TIERDESK_UPLOAD_DAY_FILES", 500)
 TIERDESK_UPLOAD_DAY_BYTES = env_int("TIERDESK_UPLOAD_DAY_BYTES", 2 * 1024**3)
 TIERDESK_REOPEN_DAYS = int(os.environ.get("TIERDESK_REOPEN_DAYS", "14"))
+TIERDESK_RATING_LINK_DAYS = int(os.environ.get("TIERDESK_RATING_LINK_DAYS", "30"))
 TIERDESK_BELL_POLL_SECONDS = max(1, int(os.environ.get("TIERDESK_BELL_POLL_SECONDS", "20")))
 TIERDESK_PRESENCE_BEAT_SECONDS = max(1, int(os.environ.get("TIERDESK_PRESENCE_BEAT_SECONDS", "10")))
 TIERDESK_TICKET_TAG = os.environ.get("TIERDESK_TICKET_TAG", "TD")

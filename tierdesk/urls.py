@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("connectors/", include("tierdesk.connectors.urls")),
     path("portal/", include("tierdesk.portal.urls")),
+    path("rate/", include("tierdesk.satisfaction.urls")),
     path("kb/", include("tierdesk.kb.urls")),
     path("triage/", include("tierdesk.triage.urls")),
     path("rota/", include("tierdesk.rota.urls")),

@@ -1,7 +1,8 @@
 """The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the connectors' job
-sweep, the mail sweep, the IMAP fetch, the in-app SLA notifications, and the hourly
-pruning of finished rows past their retention and of expired idempotency keys) enqueued
-on the database task queue at their interval, exactly once per interval however many workers run.
+sweep, the mail sweep, the IMAP fetch, the in-app SLA notifications, closing resolved
+tickets whose reopen period ended, and the hourly pruning of finished rows past their
+retention and of expired idempotency keys) enqueued on the database task queue at their
+interval, exactly once per interval however many workers run.
 
 Each `tierdesk worker` runs `beat_forever()` in a thread beside `db_worker`. A due job is
 claimed with a conditional UPDATE on its `PeriodicLease` row (only one worker's UPDATE
@@ -52,6 +53,12 @@ def jobs() -> tuple[Job, ...]:
         Job("mail.sweep", "tierdesk.mail.tasks:sweep_mail_task", 60),
         Job("mail.fetch", "tierdesk.mail.tasks:fetch_mail_task", _mail_fetch_seconds()),
         Job("notifications.sla", "tierdesk.notifications.tasks:sla_notifications_task", 60),
+        # Built-in automations (`tierdesk/automation/`).
+        Job(
+            "automation.close",
+            "tierdesk.automation.tasks:close_after_reopen_period_task",
+            HOURLY,
+        ),
         # Retention (`core.retention`): finished rows past their days, in batches.
         Job("webhooks.prune", "tierdesk.notify.tasks:prune_webhooks_task", HOURLY),
         Job("connectors.prune", "tierdesk.connectors.tasks:prune_connectors_task", HOURLY),

@@ -183,6 +183,7 @@ def datev_auth_closed(T: Timeline) -> Story:
             "export runs again."
         ),
     )
+    s.rate("jan", "+20m", 5, "Quick pointer to the new login, thank you.")
     s.close("jan", "+1d1h")
     return s
 
@@ -240,6 +241,7 @@ def netsuite_variant_closed(T: Timeline) -> Story:
             "keeps re-created products working."
         ),
     )
+    s.rate("emma", "+3h", 3, "Solved, but it took two days to reach the right people.")
     s.close("system", "+15d")
     return s
 

@@ -380,6 +380,16 @@ class Story:
     def reopen(self, by: str, after: str, reason: str) -> Story:
         return self._act("reopen", by, after, reason=reason)
 
+    def rate(self, by: str, after: str, score: int, comment: str = "") -> Story:
+        """The customer rates the help on the resolved ticket (as from the portal)."""
+        from tierdesk.satisfaction.services import rating_submit as rate
+
+        def run(c: Cast) -> None:
+            rate(actor=c.actor(by), ticket_id=self.ticket_id, score=score, comment=comment)
+
+        self._add(after, f"rate {score}", run)
+        return self
+
     def close(self, by: str, after: str, confirmed: bool = False) -> Story:
         return self._act("close", by, after, confirmed=confirmed)
 

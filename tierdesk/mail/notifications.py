@@ -79,6 +79,20 @@ def current_inbound() -> Inbound | None:
     return _inbound.get()
 
 
+# Lines an outer app adds to a customer mail: `lines(kind, user, ticket, event)`.
+_customer_lines: list = []
+
+
+def add_customer_lines(lines) -> None:
+    """Register `lines(mail_kind, user, ticket, event) -> list[str]` (in `ready()`)."""
+    if lines not in _customer_lines:
+        _customer_lines.append(lines)
+
+
+def customer_link(ticket: Ticket) -> str:
+    return CUSTOMER_LINK.format(base=settings.TIERDESK_MAIL_BASE_URL, number=ticket.number)
+
+
 def _link(user: User | None, ticket: Ticket) -> str:
     template = CUSTOMER_LINK if _is_customer(user) else STAFF_LINK
     return template.format(base=settings.TIERDESK_MAIL_BASE_URL, number=ticket.number)
@@ -148,6 +162,8 @@ def _customer_draft(kind: str, user: User, ticket: Ticket, event: TicketEvent) -
         lines = [f"ticket {ref} is open again; we are working on it."]
     elif kind == MailKind.CLOSED:
         lines = [f"ticket {ref} is closed. Write to us to open a new one."]
+    for extra in _customer_lines:
+        lines += extra(kind, user, ticket, event)
     inbound = current_inbound() if kind == MailKind.RECEIVED else None
     return Draft(
         kind=kind,

@@ -15,6 +15,7 @@ from tierdesk.accounts.models import Organisation
 from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.web import brand_for as brand_of_org
+from tierdesk.directory.models import Contract, Flow, Workspace
 from tierdesk.tickets import access
 from tierdesk.tickets.models import OPEN_STATUSES, Attachment, Message, Status, Ticket
 
@@ -87,3 +88,17 @@ def reopen_window(ticket: Ticket) -> ReopenWindow:
         return ReopenWindow(until=None, open=False)
     until = ticket.resolved_at + timedelta(days=settings.TIERDESK_REOPEN_DAYS)
     return ReopenWindow(until=until, open=clock.now() <= until)
+
+
+def directory_names(ticket: Ticket) -> dict[str, str]:
+    """The names of the ticket's contract, workspace and flow (the customer's own, from
+    the directory), keyed "contract", "workspace", "flow"; "" where unknown."""
+    names = {}
+    for key, model, platform_id in (
+        ("contract", Contract, ticket.contract_id),
+        ("workspace", Workspace, ticket.workspace_id),
+        ("flow", Flow, ticket.flow_id),
+    ):
+        found = model.objects.filter(platform_id=platform_id).values_list("name", flat=True)
+        names[key] = (found.first() or "") if platform_id else ""
+    return names

@@ -29,9 +29,12 @@ from tierdesk.core.web import request_actor
 from tierdesk.portal import selectors
 from tierdesk.portal import services as portal_services
 from tierdesk.portal.forms import CloseForm, ReopenForm, ReplyForm, ReportForm
+from tierdesk.satisfaction import selectors as satisfaction
+from tierdesk.satisfaction import services as rating_services
 from tierdesk.tickets import access, services, workflow
 from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.models import Status, Ticket
+from tierdesk.updates import services as updates
 
 PAGE_SIZE = 25
 # Shown inline as <img>: raster images only (an SVG could script; a BMP is just large).
@@ -164,6 +167,7 @@ def _detail(
 ) -> HttpResponse:
     conversation, loose_files = selectors.conversation(portal.actor, ticket)
     window = selectors.reopen_window(ticket)
+    waiting_on_us = ticket.status in (Status.NEW, Status.IN_PROGRESS, Status.VERIFYING)
     can_reopen = window.open and workflow.may("reopen", portal.actor, ticket)
     return _page(
         request,
@@ -181,6 +185,13 @@ def _detail(
             "reply_form": reply_form or ReplyForm(),
             "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}),
             "close_form": CloseForm(initial={"version": ticket.version}),
+            "answer_by": updates.next_answer_at(ticket) if waiting_on_us else None,
+            "rating": satisfaction.rating_of(ticket),
+            "names": selectors.directory_names(ticket),
+            "can_rate": ticket.status in (Status.RESOLVED, Status.CLOSED)
+            and ticket.resolved_at is not None
+            and ticket.customer_id == portal.actor.user_id,
+            "optional_updates": updates.wants_optional(portal.actor.user),
             "error": error,
         },
         status=status,
@@ -275,3 +286,40 @@ def attachment_file(request: HttpRequest, portal: Portal, attachment_id: int) ->
     attachment = access.get_attachment(portal.actor, attachment_id)
     inline = request.GET.get("inline") == "1" and attachment.content_type in INLINE_IMAGE_TYPES
     return attachment_response(attachment, inline=inline)
+
+
+@require_POST
+@customer_view
+def updates_preference(request: HttpRequest, portal: Portal) -> HttpResponse:
+    """The customer turns the optional updates (hand-over, escalation, delivered fix) on
+    or off; the resolution is always mailed."""
+    wanted = request.POST.get("optional_updates") == "on"
+    updates.update_preference_set(actor=portal.actor, optional_updates=wanted)
+    messages.success(
+        request,
+        _("You will get a mail at every step of your tickets.")
+        if wanted
+        else _("You will get a mail only when your ticket is resolved."),
+    )
+    back = request.POST.get("next", "")
+    if not back.startswith("/portal/") or back.startswith("//"):
+        back = reverse("portal:tickets")
+    return redirect(back)
+
+
+@require_POST
+@customer_view
+def ticket_rate(request: HttpRequest, portal: Portal, number: int) -> HttpResponse:
+    """The customer rates the help on their resolved ticket (1-5, a comment)."""
+    ticket = access.get_ticket_by_number(portal.actor, number)
+    try:
+        rating_services.rating_submit(
+            actor=portal.actor,
+            ticket_id=ticket.pk,
+            score=request.POST.get("score"),
+            comment=request.POST.get("comment", ""),
+        )
+    except DomainError as exc:
+        return _detail(request, portal, ticket, error=str(exc), status=422)
+    messages.success(request, _("Thank you for your rating."))
+    return redirect(reverse("portal:ticket", args=[number]))

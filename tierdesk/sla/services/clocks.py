@@ -277,9 +277,10 @@ def clocks_on_change(*, ticket: Ticket, fields: Iterable[str], now: datetime) ->
 
 def clocks_on_message(*, ticket: Ticket, message: Message, now: datetime) -> None:
     """A public message outside a move: staff answering stops the next-response wait; the
-    customer writing on an open ticket starts one (if none runs). Internal notes do not
-    count. For `message_add`, inside its transaction on the locked ticket."""
-    if message.internal or ticket.status in DONE:
+    customer writing on an open ticket starts one (if none runs). Internal notes and the
+    system's own messages (the customer updates) do not count. For `message_add`, inside
+    its transaction on the locked ticket."""
+    if message.internal or message.author_id is None or ticket.status in DONE:
         return
     book = _Book(ticket, now)
     from_customer = message.author_id is not None and message.author_id == ticket.customer_id

@@ -5,6 +5,7 @@ from tierdesk.tickets.services.conversation import (
     attachment_add,
     message_add,
     reproduction_record,
+    system_message_add,
 )
 from tierdesk.tickets.services.create import may_edit, ticket_create, ticket_update
 from tierdesk.tickets.services.merge import ticket_merge
@@ -31,6 +32,7 @@ __all__ = [
     "may_edit",
     "message_add",
     "reproduction_record",
+    "system_message_add",
     "ticket_act",
     "ticket_ask_customer",
     "ticket_assign",

@@ -12,7 +12,7 @@ from django.db.models import Count, Sum
 
 from tierdesk.accounts.models import Role
 from tierdesk.core import clock
-from tierdesk.core.actor import Actor
+from tierdesk.core.actor import SYSTEM, Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, PayloadTooLarge, WrongState
 from tierdesk.core.redaction import redact_text
 from tierdesk.tickets import bus, events
@@ -87,6 +87,18 @@ def message_add(
         data={"message_id": message.pk},
     )
     return message
+
+
+@transaction.atomic
+def system_message_add(*, ticket_id: int, body: str) -> Message:
+    """A public message by the system telling the customer where their ticket stands (an
+    outer app's update on a step). It belongs to the event that caused it: no event of
+    its own, nothing published, and it answers no one's wait."""
+    ticket = get_ticket(SYSTEM, ticket_id, for_update=True)
+    _writable(ticket)
+    if not isinstance(body, str) or not body.strip() or "\x00" in body:
+        raise InvalidInput({"body": "must be text, not empty"})
+    return Message.objects.create(ticket=ticket, author=None, body=body, internal=False)
 
 
 def _check_quota(actor: Actor, size: int, now) -> None:
