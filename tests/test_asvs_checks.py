@@ -33,6 +33,8 @@ RAW_SQL_MODULES = {
     "tierdesk/search/backends.py",
     "tierdesk/reports/sql.py",
     "tierdesk/reports/prometheus.py",
+    # Erasure's sweep: table and column names from the model registry, values bound.
+    "tierdesk/identity/erasure.py",
     "tierdesk/accounts/throttle.py",
     "tierdesk/sla/services/replan.py",
     "tierdesk/sla/services/sweep.py",

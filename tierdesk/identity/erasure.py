@@ -106,6 +106,17 @@ def _text_columns():
                 yield model._meta.db_table, field.column, isinstance(field, models.JSONField)
 
 
+def _refresh_search(ticket_ids: set[int]) -> None:
+    """The search documents of the tickets touched are rebuilt from what they now hold,
+    so no erased word stays findable (or in a snippet)."""
+    if not apps.is_installed("tierdesk.search"):
+        return
+    from tierdesk.search.services import document_refresh
+
+    for ticket_id in sorted(ticket_ids):
+        document_refresh(ticket_id=ticket_id)
+
+
 def _sweep(needle: str, replacement: str) -> None:
     """Replace `needle` by `replacement` in every text column of every table."""
     if len(needle) < 3:
@@ -119,11 +130,12 @@ def _sweep(needle: str, replacement: str) -> None:
                 value, back = f"CAST({col} AS TEXT)", "::jsonb"
             else:
                 value, back = col, ""
-            cursor.execute(
-                f"UPDATE {quote(table)} SET {col} = REPLACE({value}, %s, %s){back} "  # noqa: S608 - names from the model registry
-                f"WHERE {value} LIKE %s ESCAPE '\\'",
-                [needle, replacement, pattern],
+            # Table and column names come from the model registry; values are parameters.
+            statement = (
+                f"UPDATE {quote(table)} SET {col} = REPLACE({value}, %s, %s){back} "  # noqa: S608
+                f"WHERE {value} LIKE %s ESCAPE '\\'"
             )
+            cursor.execute(statement, [needle, replacement, pattern])
 
 
 @transaction.atomic
@@ -143,9 +155,9 @@ def person_erase(*, actor: Actor, user_id: int) -> User:
     theirs = list(tickets.filter(customer=person).values_list("pk", flat=True))
     for ticket_id in theirs:
         ticket_erase(ticket_access.get_ticket(SYSTEM, ticket_id, for_update=True))
-    involved = tickets.filter(
-        Q(messages__author=person) | Q(attachments__uploaded_by=person)
-    ).distinct()
+    involved = list(
+        tickets.filter(Q(messages__author=person) | Q(attachments__uploaded_by=person)).distinct()
+    )
     for ticket in involved:
         ticket_access.visible_messages(SYSTEM, ticket).filter(author=person).update(body=ERASED)
         _delete_files(ticket_access.visible_attachments(SYSTEM, ticket).filter(uploaded_by=person))
@@ -190,5 +202,6 @@ def person_erase(*, actor: Actor, user_id: int) -> User:
     person.set_unusable_password()
     person.save()
     person.membership.contracts.clear()
+    _refresh_search(set(theirs) | {t.pk for t in involved})
     audit(AuditKind.PERSON_ERASED, actor=actor, subject=person, tickets=len(theirs))
     return person

@@ -162,8 +162,8 @@ def _customer_draft(kind: str, user: User, ticket: Ticket, event: TicketEvent) -
         lines = [f"ticket {ref} is open again; we are working on it."]
     elif kind == MailKind.CLOSED:
         lines = [f"ticket {ref} is closed. Write to us to open a new one."]
-    for extra in _customer_lines:
-        lines += extra(kind, user, ticket, event)
+    for add_lines in _customer_lines:
+        lines += add_lines(kind, user, ticket, event)
     inbound = current_inbound() if kind == MailKind.RECEIVED else None
     return Draft(
         kind=kind,
