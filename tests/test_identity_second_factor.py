@@ -59,6 +59,9 @@ def test_an_admin_without_a_second_factor_must_enrol_before_anything_else(world)
     page = client.get("/")
     assert page.status_code == 302 and page["Location"].startswith("/settings/second-factor/")
     assert client.get("/api/v1/me").status_code == 403
+    # and the page's own polling (the bell) gets nothing to draw, not the code page
+    poll = client.get("/notifications/bell/", headers={"HX-Request": "true"})
+    assert poll.status_code == 204 and poll.content == b""
     # when they enrol with the QR code's key
     enrolment = client.get("/settings/second-factor/").content.decode()
     assert 'src="data:image/svg+xml;base64,' in enrolment and 'id="totp-secret"' in enrolment

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from tierdesk.identity.second_factor import ENROL, SESSION_KEY, VERIFY
@@ -36,4 +36,8 @@ class SecondFactorMiddleware:
         if request.path.startswith("/api/"):
             body = {"code": "forbidden", "message": "Pass the second factor first."}
             return JsonResponse(body, status=403)
+        if request.headers.get("HX-Request"):
+            # A page's own polling (the bell, presence): nothing to swap in meanwhile; a
+            # redirect would be followed and the code page drawn inside the page.
+            return HttpResponse(status=204)
         return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
