@@ -189,5 +189,7 @@ def test_an_admin_resets_a_persons_second_factor_and_it_is_audited(world):
     # their own partner admin can
     second_factor_reset(actor=world.actor("acme_admin"), user_id=world.user("acme_l1").pk)
     assert TotpDevice.objects.count() == 0 and RecoveryCode.objects.count() == 0
+    # and the session that passed the old factor has ended with it
+    assert client.get("/settings/").status_code == 302
     entry = AuditEntry.objects.get(kind=AuditKind.OTP_RESET)
     assert entry.actor == world.user("acme_admin") and entry.subject == world.user("acme_l1")

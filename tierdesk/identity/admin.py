@@ -59,6 +59,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the audit trail is append-only (ASVS 7.3.3)
+
 
 @admin.register(TotpDevice)
 class TotpDeviceAdmin(admin.ModelAdmin):

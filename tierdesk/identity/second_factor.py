@@ -25,7 +25,10 @@ def has_second_factor(user: User) -> bool:
 
 def second_factor_required(user: User) -> bool:
     """Admins, support leads and partner admins (TIERDESK_SECOND_FACTOR_ROLES) always;
-    everyone else when their organisation's policy says so."""
+    anyone who may use the Django admin (a superuser made by `createsuperuser` has no
+    membership) always; everyone else when their organisation's policy says so."""
+    if (user.is_staff or user.is_superuser) and settings.TIERDESK_SECOND_FACTOR_ROLES:
+        return True
     membership = Membership.objects.filter(user=user).only("role", "organisation_id").first()
     if membership is None:
         return False
