@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from tierdesk.chat import access, selectors
 from tierdesk.chat.models import Chat, ChatOutcome, ChatStatus
-from tierdesk.core.api_support import api_enum, errors, request_actor
+from tierdesk.core.api_support import Instant, api_enum, errors, request_actor
 
 router = Router(tags=["chats"])
 
@@ -34,8 +34,8 @@ class ChatOut(Schema):
 
 class ChatFilters(Schema):
     status: ChatStatusEnum | None = None
-    since: datetime | None = Field(None, description="Chats started at or after this moment.")
-    until: datetime | None = Field(None, description="Chats started before this moment.")
+    since: Instant | None = Field(None, description="Chats started at or after this moment.")
+    until: Instant | None = Field(None, description="Chats started before this moment.")
 
 
 class AgentCountOut(Schema):

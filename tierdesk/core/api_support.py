@@ -261,12 +261,12 @@ def _storable_text(value: str) -> str:
 
 def _storable_instant(value: datetime) -> datetime:
     """A time whose UTC value falls outside years 1–9999 cannot be stored and read back
-    (9999-12-31T23:00:00-05:00 is in year 10000 in UTC)."""
+    (9999-12-31T23:00:00-05:00 is in year 10000 in UTC). The moment goes on in UTC:
+    PostgreSQL refuses offsets past ±15:59 that ISO 8601 and Python accept (+21:13)."""
     try:
-        value.astimezone(UTC)
+        return value.astimezone(UTC)
     except OverflowError:
         raise PydanticCustomError("instant", "is out of range (years 1 to 9999 in UTC)") from None
-    return value
 
 
 # Every string the API takes in, and every time: refused with 422 naming the field
