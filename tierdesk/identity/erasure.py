@@ -31,23 +31,11 @@ from tierdesk.identity import access
 from tierdesk.identity.audit import audit
 from tierdesk.identity.models import AuditKind, Invitation, RecoveryDevice, TotpDevice
 from tierdesk.tickets import access as ticket_access
+from tierdesk.tickets.fields import TEXT_FIELDS
 
 ERASED = "[erased]"
-TICKET_TEXT = [
-    "title",
-    "description",
-    "expected_behaviour",
-    "actual_behaviour",
-    "steps_to_reproduce",
-    "context",
-    "blocker_impact",
-    "check_connectivity",
-    "check_credentials",
-    "pasted_log",
-    "no_logs_reason",
-    "no_flow_reason",
-    "resolution",
-]
+# Every free text of a ticket (the fields people type, and the resolution notes).
+TICKET_TEXT = [*(f for f in TEXT_FIELDS if f != "flow_version"), "resolution"]
 REPRODUCTION_TEXT = ["steps", "environment", "observed", "analysis", "evidence_log_lines"]
 
 

@@ -3,16 +3,8 @@ goes through the console's door (`console_view`), so a customer is sent to the p
 
 from __future__ import annotations
 
-from django.urls import URLPattern
-from django.urls import path as _path
-
 from tierdesk.problems import views
-from tierdesk.tickets.views.common import console_view
-
-
-def path(route: str, view, *, name: str) -> URLPattern:
-    return _path(route, console_view(view), name=name)
-
+from tierdesk.tickets.views.common import console_path as path
 
 urlpatterns = [
     path("problems/", views.problem_queue, name="problem-queue"),

@@ -4,16 +4,8 @@ door: a signed-in customer is sent to the portal before any view runs
 
 from __future__ import annotations
 
-from django.urls import URLPattern
-from django.urls import path as _path
-
 from tierdesk.tickets import views
-from tierdesk.tickets.views.common import console_view
-
-
-def path(route: str, view, *, name: str) -> URLPattern:
-    return _path(route, console_view(view), name=name)
-
+from tierdesk.tickets.views.common import console_path as path
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 
 from tierdesk.core.actor import Actor, actor_for
 from tierdesk.core.errors import DomainError, Forbidden, NotFound, StaleVersion
@@ -99,3 +99,8 @@ def render_refusal(
         if actor is not None:
             context["changes"] = changes_since(actor, context["ticket"], exc.seen)
     return render(request, template, context, status=exc.status)
+
+
+def console_path(route: str, view: Callable[..., HttpResponse], *, name: str) -> URLPattern:
+    """A console URL: the view behind the console's door (`console_view`)."""
+    return path(route, console_view(view), name=name)
