@@ -31,6 +31,8 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 demo: export TIERDESK_PLATFORM_URL ?= https://app.integra.example
+# Every demo login works with the password alone; set the roles to see the enrolment.
+demo: export TIERDESK_SECOND_FACTOR_ROLES ?=
 demo: install
 	$(TIERDESK) migrate
 	$(TIERDESK) demo
