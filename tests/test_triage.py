@@ -330,3 +330,31 @@ def test_the_l1_form_shows_causes_as_the_agent_types(world):
     # and customers have no such endpoint
     client.force_login(world.user("acme_customer"))
     assert client.post("/triage/live/", {"description": "x"}).status_code == 404
+
+
+def test_a_finding_names_the_known_open_problem_matching_its_evidence(world):
+    from tierdesk.problems.services import problem_create
+
+    # given an open problem about the Google Sheets token, and one about something else
+    known = problem_create(
+        actor=world.actor("l2"),
+        fields={
+            "title": "Google Sheets invalid_grant: token revoked after rotation",
+            "public_summary": "Google Sheets connections lose their token; fix in progress.",
+            "internal_analysis": "INTERNAL rotation bug",
+        },
+    )
+    problem_create(
+        actor=world.actor("l2"),
+        fields={"title": "Slow SFTP listing", "public_summary": "SFTP folders list slowly."},
+    )
+    # when a partner's helpdesk diagnoses the customer's log
+    response = diagnose_api(client_for(world, "acme_l1"), {"log": "x\n" + TOKEN_ERROR})
+    # then the finding says "looks like" that problem, with its public parts only
+    (finding,) = response.json()["causes"]
+    assert finding["problem"]["id"] == known.pk
+    assert finding["problem"]["title"] == known.title
+    assert "INTERNAL" not in json.dumps(finding)
+    # and a customer's own diagnosis names no problem
+    customer = diagnose_api(client_for(world, "acme_customer"), {"log": "x\n" + TOKEN_ERROR})
+    assert all(c["problem"] is None for c in customer.json()["causes"])

@@ -2,12 +2,14 @@
 shape the API, the ticket page and the portal show.
 
 A finding is `{"cause", "confidence", "evidence": {"text", "source", "line"?}, "article":
-{"id", "title", "url"} | None, "rule", "problem": None}`; `problem` will carry a known
-problem record matching the same text.
+{"id", "title", "url"} | None, "rule", "problem"}`; `problem` is the open problem record
+whose public parts match the evidence (`{"id", "title", "status", "public_summary"}`),
+for staff, or None.
 """
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db.models import Count, Max
 
 from tierdesk.core.actor import Actor
@@ -106,10 +108,24 @@ def findings_out(
                     if article
                     else None
                 ),
-                "problem": finding.problem,
+                "problem": finding.problem or _known_problem(actor, finding.evidence),
             }
         )
     return out
+
+
+def _known_problem(actor: Actor, evidence: dict) -> dict | None:
+    """The open problem record whose public parts match the finding's evidence ("looks
+    like P-12, fix in progress"), as the actor may read it; none for customers."""
+    if actor.is_customer or not apps.is_installed("tierdesk.problems"):
+        return None
+    from tierdesk.problems.selectors import matching_open_problems
+
+    matches = matching_open_problems(actor, str(evidence.get("text") or ""), limit=1)
+    if not matches:
+        return None
+    found = matches[0]
+    return {key: found.get(key) for key in ("id", "title", "status", "public_summary")}
 
 
 def diagnose_text(
