@@ -135,3 +135,20 @@ def test_the_customer_rates_in_the_portal(world, client):
     # and another customer's ticket cannot be rated (404, as for a missing one)
     other = ticket_at(world, "resolved@L1", partner="globex")
     assert client.post(f"/portal/tickets/{other.number}/rate/", {"score": "1"}).status_code == 404
+
+
+def test_the_ticket_api_shows_its_ratings(world):
+    from tests.test_api import API, client_for
+
+    # given a resolved ticket the customer rated
+    ticket = ticket_at(world, "resolved@L1")
+    before = client_for(world, "acme_l1").get(f"{API}/tickets/{ticket.pk}").json()
+    assert before["satisfaction"] == []
+    services.rating_submit(
+        actor=world.actor("acme_customer"), ticket_id=ticket.pk, score=2, comment="Too slow."
+    )
+    # when the partner's agent reads the ticket through the API
+    after = client_for(world, "acme_l1").get(f"{API}/tickets/{ticket.pk}").json()
+    # then the rating is on it, with the level that resolved it
+    (rating,) = after["satisfaction"]
+    assert rating["score"] == 2 and rating["comment"] == "Too slow." and rating["level"] == 1

@@ -12,3 +12,17 @@ class SatisfactionConfig(AppConfig):
 
         # The resolved mail carries the signed link to rate the help.
         notifications.add_customer_lines(services.resolved_mail_lines)
+
+        # The ratings join the ticket's API detail (`tickets.sections`).
+        from tierdesk.satisfaction.models import Rating
+        from tierdesk.satisfaction.schemas import RatingOut
+        from tierdesk.tickets import sections
+
+        def ratings_block(actor, ticket):
+            rows = Rating.objects.filter(ticket=ticket).order_by("-created_at", "-pk")
+            fields = ("score", "comment", "level", "created_at")
+            return [{f: getattr(r, f) for f in fields} for r in rows[:10]]
+
+        sections.contribute_api(
+            "satisfaction", schema=list[RatingOut], resolve=ratings_block, order=120
+        )
