@@ -70,7 +70,7 @@ test: lint migrations-check install
 	  > var/test-sqlite.log 2>&1 & sqlite=$$!; \
 	$(MAKE) --no-print-directory test-postgres TEST_ENV=TIERDESK_VAR_DIR=var/test-postgres \
 	  > var/test-postgres.log 2>&1 & postgres=$$!; \
-	wait $$sqlite; s=$$?; wait $$postgres; p=$$?; \
+	s=0; wait $$sqlite || s=$$?; p=0; wait $$postgres || p=$$?; \
 	cat var/test-sqlite.log; cat var/test-postgres.log; \
 	echo "== SQLite exit $$s, PostgreSQL exit $$p"; \
 	test $$s -eq 0 && test $$p -eq 0
