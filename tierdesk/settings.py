@@ -142,6 +142,8 @@ CHANNEL_LAYERS = {
 }
 TIERDESK_CHAT_DEFAULT_CAP = int(os.environ.get("TIERDESK_CHAT_DEFAULT_CAP", "3"))
 TIERDESK_CHAT_MAX_PER_AGENT = int(os.environ.get("TIERDESK_CHAT_MAX_PER_AGENT", "10"))
+# A waiting chat nobody accepted within this many seconds becomes a ticket (0: never).
+TIERDESK_CHAT_WAIT_TIMEOUT_SECONDS = int(os.environ.get("TIERDESK_CHAT_WAIT_TIMEOUT_SECONDS", "600"))
 
 TEMPLATES = [
     {

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from tierdesk.chat.assist import findings, findings_context
 from tierdesk.chat.extract import Line, extract
 from tierdesk.chat.models import Chat, ChatMessage, MessageKind
 from tierdesk.core.actor import Actor
@@ -54,9 +55,17 @@ def _lines(chat: Chat) -> list[Line]:
     return [Line(from_customer=m.author_id == chat.customer_id, body=m.body) for m in rows]
 
 
-def draft_values(chat: Chat, now: datetime, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Found in the transcript, overlaid with what the agent typed (which wins)."""
+def draft_values(
+    chat: Chat,
+    now: datetime,
+    fields: dict[str, Any] | None = None,
+    found: list[dict] | None = None,
+) -> dict[str, Any]:
+    """Found in the transcript (and the triage findings `found`, as the context), overlaid
+    with what the agent typed (which wins)."""
     values: dict[str, Any] = extract(_lines(chat), now=now, tz=timezone.get_current_timezone())
+    if found:
+        values["context"] = findings_context(found)
     values.update(chat.draft or {})
     values.update(fields or {})
     if isinstance(values.get("is_blocker"), str):
@@ -78,10 +87,10 @@ def _cleaned(values: dict[str, Any], now: datetime) -> tuple[dict[str, Any], dic
     return clean_ticket_fields(values, now=now, creating=True)
 
 
-def checklist(chat: Chat, now: datetime) -> dict[str, Any]:
+def checklist(chat: Chat, now: datetime, found: list[dict] | None = None) -> dict[str, Any]:
     """The draft and its live checklist: which handover items are still missing, with the
     fields the agent should check (a value that does not parse is named)."""
-    values = draft_values(chat, now)
+    values = draft_values(chat, now, found=found)
     cleaned, errors = _cleaned(values, now)
     ticket = Ticket(partner_id=chat.partner_id, **cleaned)
     draft = ticket_selectors.handover_draft(ticket)
@@ -107,7 +116,11 @@ def checklist(chat: Chat, now: datetime) -> dict[str, Any]:
 
 def _transcript(chat: Chat, *, internal: bool) -> str:
     rows = ChatMessage.objects.filter(chat=chat).select_related("author").order_by("seq")
-    wanted = (MessageKind.NOTE,) if internal else (MessageKind.TEXT, MessageKind.FILE)
+    wanted = (
+        (MessageKind.NOTE,)
+        if internal
+        else (MessageKind.TEXT, MessageKind.FILE, MessageKind.ARTICLE)
+    )
     lines = []
     for message in rows:
         if message.kind not in wanted:
@@ -115,9 +128,40 @@ def _transcript(chat: Chat, *, internal: bool) -> str:
         author = message.author
         who = (author.get_full_name() or author.email) if author else "Tierdesk"
         at = timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M")
-        body = f"[file] {message.body}" if message.kind == MessageKind.FILE else message.body
+        body = message.body
+        if message.kind == MessageKind.FILE:
+            body = f"[file] {body}"
+        elif message.kind == MessageKind.ARTICLE:
+            title, _, link = body.partition("\n")
+            body = f"[article] {title} ({link})"
         lines.append(f"[{at}] {who}: {body}")
     return "\n\n".join(lines)
+
+
+def _customer_ticket(actor: Actor, chat: Chat, now: datetime) -> Ticket:
+    """Nobody answered (nobody available, or the wait ran out): the customer's own lines
+    become their ticket, their files its attachments, and the L1 first-response clock
+    counts from when they started waiting."""
+    lines = [line.body for line in _lines(chat) if line.from_customer]
+    first = lines[0]
+    data = {
+        "title": (chat.topic or first.splitlines()[0])[:120],
+        "description": "\n\n".join(lines),
+    }
+    ticket = ticket_services.ticket_create(actor=actor, data=data)
+    sla_services.clocks_first_response_from(
+        ticket=ticket, started_at=chat.created_at, answered_at=None, now=now
+    )
+    for stored in chat.files.all():
+        with stored.file.open("rb") as handle:
+            ticket_services.attachment_add(
+                actor=actor,
+                ticket_id=ticket.pk,
+                file=handle.read(),
+                filename=stored.filename,
+                kind=stored.kind,
+            )
+    return ticket
 
 
 def ticket_from_chat(
@@ -127,18 +171,15 @@ def ticket_from_chat(
     field that does not parse, TransitionRefused when `hand_over` is asked with items
     missing; nothing is written then (the caller's transaction)."""
     if actor.is_customer:
-        # Nobody was available: the customer's own words become their ticket.
-        first = _lines(chat)[0].body
-        data = {"title": (chat.topic or first.splitlines()[0])[:120], "description": first}
-        return ticket_services.ticket_create(actor=actor, data=data)
-    values = draft_values(chat, now, fields)
+        return _customer_ticket(actor, chat, now)
+    values = draft_values(chat, now, fields, found=findings(actor, chat))
     values.setdefault("title", chat.topic or f"Chat {chat.pk}")
     values.setdefault("description", values["title"])
     _, errors = _cleaned(values, now)
     if errors:
         raise InvalidInput(errors)
     if hand_over:
-        state = checklist(chat, now)
+        state = checklist(chat, now, found=findings(actor, chat))
         if not state["complete"]:
             raise TransitionRefused(
                 "The handover is incomplete.",

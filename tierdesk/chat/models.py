@@ -21,6 +21,7 @@ class ChatOutcome(models.TextChoices):
     HANDED_OVER = "handed_over", "Turned into a ticket and handed over"
     NO_AGENT = "no_agent", "Nobody available: turned into a ticket"
     LEFT = "left", "The customer left"
+    TIMED_OUT = "timed_out", "Nobody answered in time: turned into a ticket"
 
 
 class MessageKind(models.TextChoices):
@@ -28,6 +29,7 @@ class MessageKind(models.TextChoices):
     NOTE = "note", "Agent-only note"
     FILE = "file", "File"
     SYSTEM = "system", "Event"
+    ARTICLE = "article", "Knowledge-base article"
 
 
 class Chat(TimeStamped):

@@ -82,7 +82,8 @@ def measures(chats: QuerySet[Chat]) -> dict[str, Any]:
         ),
         "resolved_without_ticket": by_outcome.get(ChatOutcome.RESOLVED, 0),
         "turned_into_tickets": by_outcome.get(ChatOutcome.TICKET, 0)
-        + by_outcome.get(ChatOutcome.NO_AGENT, 0),
+        + by_outcome.get(ChatOutcome.NO_AGENT, 0)
+        + by_outcome.get(ChatOutcome.TIMED_OUT, 0),
         "handed_over": by_outcome.get(ChatOutcome.HANDED_OVER, 0),
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+from datetime import timedelta
 from typing import IO, Any
 
 from django.conf import settings
@@ -332,3 +333,67 @@ def chat_to_ticket(
     _append(chat, author=None, kind=MessageKind.SYSTEM, body=text, now=now)
     realtime.publish_state(chat)
     return ticket
+
+
+@transaction.atomic
+def chat_send_article(*, actor: Actor, chat_id: int, article_id: int) -> ChatMessage:
+    """The chat's agent sends a knowledge-base article: its title and portal link become a
+    line the customer sees. Only an article the chat's customer may read is sent (published,
+    public or their own partner's); internal articles and drafts are refused."""
+    from tierdesk.chat.assist import customer_may_read
+    from tierdesk.kb.access import get_article
+
+    chat = get_chat(actor, chat_id, for_update=True)
+    if actor.is_customer or not _is_participant(actor, chat):
+        raise Forbidden("Only the chat's agent sends articles.")
+    if chat.status != ChatStatus.ACTIVE:
+        raise WrongState("Articles are sent while the chat is active.")
+    article = get_article(actor, article_id)
+    if not type(article).objects.filter(customer_may_read(chat), pk=article.pk).exists():
+        raise InvalidInput(
+            {"article": "is not published for this customer (internal, draft or another partner's)"}
+        )
+    body = f"{article.title}\n{article.portal_url()}"
+    return _append(chat, author=actor.user, kind=MessageKind.ARTICLE, body=body, now=clock.now())
+
+
+def chats_time_out(*, now=None) -> list[int]:
+    """Waiting chats that nobody accepted within `TIERDESK_CHAT_WAIT_TIMEOUT_SECONDS` become
+    tickets in the customer's own words (outcome `timed_out`); the customer is told in the
+    chat. Each chat in its own transaction, skipping one another worker holds. Returns the
+    ids of the chats turned into tickets."""
+    from tierdesk.accounts.models import User
+    from tierdesk.chat.handover import ticket_from_chat
+    from tierdesk.core.actor import actor_for
+
+    timeout = settings.TIERDESK_CHAT_WAIT_TIMEOUT_SECONDS
+    if timeout <= 0:
+        return []
+    now = now or clock.now()
+    cutoff = now - timedelta(seconds=timeout)
+    due = Chat.objects.filter(status=ChatStatus.WAITING, created_at__lte=cutoff)
+    done = []
+    for chat_id in due.order_by("created_at").values_list("pk", flat=True)[:200]:
+        with transaction.atomic():
+            chat = (
+                Chat.objects.select_for_update(skip_locked=True)
+                .filter(pk=chat_id, status=ChatStatus.WAITING)
+                .first()
+            )
+            if chat is None:
+                continue
+            customer = User.objects.filter(pk=chat.customer_id, is_active=True).first()
+            if customer is None:
+                _finish(chat, outcome=ChatOutcome.LEFT, now=now)
+                realtime.publish_state(chat)
+                continue
+            ticket = ticket_from_chat(actor=actor_for(customer), chat=chat, fields={}, now=now)
+            _finish(chat, outcome=ChatOutcome.TIMED_OUT, now=now, ticket=ticket)
+            text = (
+                f"Nobody could answer in time: your chat is now ticket {ticket.number}. "
+                "We will answer you there."
+            )
+            _append(chat, author=None, kind=MessageKind.SYSTEM, body=text, now=now)
+            realtime.publish_state(chat)
+            done.append(chat.pk)
+    return done

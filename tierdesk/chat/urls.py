@@ -20,6 +20,7 @@ urlpatterns = [
     path("chat/<int:chat_id>/draft/", views.draft, name="draft"),
     path("chat/<int:chat_id>/ticket/", views.to_ticket, name="ticket"),
     path("chat/<int:chat_id>/invite/", views.invite, name="invite"),
+    path("chat/<int:chat_id>/articles/", views.send_article, name="send-article"),
     path("portal/chat/", views.customer_home, name="customer-home"),
     path("portal/chat/start/", views.customer_start, name="customer-start"),
     path("portal/chat/<int:chat_id>/", views.customer_chat, name="customer-chat"),
@@ -28,4 +29,9 @@ urlpatterns = [
     path("chat/widget/<int:org_id>/session/", widget.widget_session, name="widget-session"),
     path("chat/widget/api/start/", widget.widget_start, name="widget-start"),
     path("chat/widget/api/<int:chat_id>/files/", widget.widget_upload, name="widget-upload"),
+    path(
+        "chat/widget/api/<int:chat_id>/files/<int:file_id>/",
+        widget.widget_download,
+        name="widget-file",
+    ),
 ]

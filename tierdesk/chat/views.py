@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tierdesk.chat import access, handover, selectors, services
+from tierdesk.chat import access, assist, handover, selectors, services
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import DomainError, InvalidInput, NotFound, TransitionRefused
 from tierdesk.portal.views import Portal, _page, customer_view
@@ -118,6 +119,7 @@ def customer_chat(request: HttpRequest, portal: Portal, chat_id: int) -> HttpRes
         "chat": chat,
         "place": selectors.place_in_line(chat),
         "expected_minutes": None if wait is None else max(1, -(-wait // 60)),
+        "timeout_minutes": -(-settings.TIERDESK_CHAT_WAIT_TIMEOUT_SECONDS // 60),
         "kinds": AttachmentKind.choices,
     }
     return _page(request, portal, "chat/customer_chat.html", context)
@@ -140,7 +142,11 @@ def console(request: HttpRequest, chat_id: int | None = None) -> HttpResponse:
         "answers": access.answers_chats(actor),
     }
     if chat is not None:
-        context["state"] = handover.checklist(chat, timezone.now())
+        context["findings"] = assist.findings(actor, chat)
+        context["state"] = handover.checklist(chat, timezone.now(), found=context["findings"])
+        query = request.GET.get("articles", "").strip()[:200]
+        context["article_query"] = query
+        context["articles"] = assist.sendable_articles(actor, chat, query) if query else None
     return render(request, "chat/console.html", context)
 
 
@@ -276,8 +282,10 @@ def draft(request: HttpRequest, chat_id: int) -> HttpResponse:
             return _refused(request, exc, reverse("chat:chat", args=[chat_id]))
         if not _wants_json(request):
             return redirect("chat:chat", chat_id)
-    state = handover.checklist(chat, timezone.now())
-    return render(request, "chat/_draft.html", {"chat": chat, "state": state})
+    found = assist.findings(actor, chat)
+    state = handover.checklist(chat, timezone.now(), found=found)
+    context = {"chat": chat, "state": state, "findings": found}
+    return render(request, "chat/_draft.html", context)
 
 
 @login_required
@@ -313,6 +321,22 @@ def invite(request: HttpRequest, chat_id: int) -> HttpResponse:
     except DomainError as exc:
         return _refused(request, exc, back)
     return _done(request, back)
+
+
+@login_required
+@require_POST
+def send_article(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """The chat's agent sends a knowledge-base article into the chat."""
+    actor = _staff(request)
+    back = reverse("chat:chat", args=[chat_id])
+    try:
+        raw = request.POST.get("article", "")
+        if not raw.isdigit():
+            raise InvalidInput({"article": "must be an article id"})
+        message = services.chat_send_article(actor=actor, chat_id=chat_id, article_id=int(raw))
+    except DomainError as exc:
+        return _refused(request, exc, back)
+    return _done(request, back, seq=message.seq)
 
 
 def _back(actor: Actor, chat_id: int) -> str:

@@ -27,7 +27,7 @@ from tierdesk.chat import services
 from tierdesk.chat.models import WidgetSettings
 from tierdesk.chat.routing import read_widget_token, widget_token
 from tierdesk.core.actor import Actor, actor_for
-from tierdesk.core.errors import DomainError, Forbidden, InvalidInput
+from tierdesk.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from tierdesk.core.web import logo_data_url, readable_primary
 
 # The token is carried by a header, never by an ambient cookie: these views cannot be
@@ -154,3 +154,28 @@ def widget_upload(request: HttpRequest, chat_id: int) -> JsonResponse:
     except DomainError as exc:
         return _error(exc)
     return JsonResponse({"ok": True, "seq": message.seq})
+
+
+@require_GET
+def widget_download(request: HttpRequest, chat_id: int, file_id: int) -> HttpResponse:
+    """A file of the widget's chat, for the holder of that chat's token (sent as a header by
+    the widget's script, which saves the answer as a download): never shown inline."""
+    from django.http import FileResponse
+
+    from tierdesk.chat.access import get_chat, get_file
+
+    try:
+        actor, token_chat = _token_actor(request)
+        if token_chat != chat_id:
+            raise NotFound("File not found.")
+        stored = get_file(actor, get_chat(actor, chat_id), file_id)
+    except DomainError as exc:
+        return _error(exc)
+    response = FileResponse(
+        stored.file.open("rb"),
+        as_attachment=True,
+        filename=stored.filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -93,14 +93,27 @@
     var body = document.createElement("span");
     body.className = "body";
     if (m.file) {
+      var link = document.createElement("a");
+      link.textContent = m.file.name;
       if (this.token) {
-        body.textContent = m.file.name;
+        // The widget holds its token in memory: fetch with it, then save the answer.
+        link.href = "#";
+        link.dataset.fileUrl = "/chat/widget/api/" + this.id + "/files/" + m.file.id + "/";
+        link.dataset.fileName = m.file.name;
+        link.addEventListener("click", this.downloadWithToken.bind(this));
       } else {
-        var link = document.createElement("a");
         link.href = "/chat/" + this.id + "/files/" + m.file.id + "/";
-        link.textContent = m.file.name;
-        body.appendChild(link);
       }
+      body.appendChild(link);
+    } else if (m.kind === "article") {
+      // An article sent by the agent: its title, then its link in the portal.
+      var parts = m.body.split("\n");
+      var article = document.createElement("a");
+      article.href = parts[1] || "#";
+      article.target = "_blank";
+      article.rel = "noopener";
+      article.textContent = parts[0];
+      body.appendChild(article);
     } else {
       body.textContent = m.body;
     }
@@ -110,6 +123,26 @@
     li.scrollIntoView({ block: "nearest" });
     if (this.typing) this.typing.hidden = true;
     if (this.role === "agent") this.refreshDraft();
+  };
+
+  Chat.prototype.downloadWithToken = function (event) {
+    event.preventDefault();
+    var link = event.currentTarget;
+    var say = this.say.bind(this);
+    fetch(link.dataset.fileUrl, { headers: { "X-Chat-Token": this.token }, credentials: "omit" })
+      .then(function (answer) {
+        if (!answer.ok) throw new Error(String(answer.status));
+        return answer.blob();
+      })
+      .then(function (blob) {
+        var save = document.createElement("a");
+        save.href = URL.createObjectURL(blob);
+        save.download = link.dataset.fileName || "file";
+        document.body.appendChild(save);
+        save.click();
+        setTimeout(function () { URL.revokeObjectURL(save.href); save.remove(); }, 1000);
+      })
+      .catch(function () { say("The file could not be fetched."); });
   };
 
   Chat.prototype.showTyping = function () {
