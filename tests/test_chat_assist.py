@@ -59,7 +59,8 @@ def test_findings_of_the_customers_lines_fill_the_draft_context(world):
     # then the token cause is found with its line and its public article
     assert [f["cause"] for f in found] == ["token_expired"]
     assert found[0]["evidence"]["text"] == TOKEN_ERROR
-    assert found[0]["article"]["id"] == Article.objects.get(slug="oauth-token-expired-or-revoked").pk
+    article = Article.objects.get(slug="oauth-token-expired-or-revoked")
+    assert found[0]["article"]["id"] == article.pk
     # and the draft's context names it, until the agent types their own
     assert state["values"]["context"].startswith("Triage: ")
     services.chat_draft_update(actor=agent, chat_id=chat.pk, fields={"context": "mine"})
@@ -140,9 +141,7 @@ def test_the_console_searches_and_sends_an_article(world):
     client.force_login(world.user("acme_l1"))
     page = client.get(f"/chat/{chat.pk}/?articles=quokkasync").content.decode()
     assert public.title in page
-    bad = client.post(
-        f"/chat/{chat.pk}/articles/", {"article": "x"}, HTTP_X_REQUESTED_WITH="fetch"
-    )
+    bad = client.post(f"/chat/{chat.pk}/articles/", {"article": "x"}, HTTP_X_REQUESTED_WITH="fetch")
     assert bad.status_code == 422 and "article" in bad.json()["fields"]
     sent = client.post(f"/chat/{chat.pk}/articles/", {"article": public.pk})
     assert sent.status_code == 302

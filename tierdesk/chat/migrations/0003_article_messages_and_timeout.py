@@ -4,20 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0002_widget_settings'),
+        ("chat", "0002_widget_settings"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='chat',
-            name='outcome',
-            field=models.CharField(blank=True, choices=[('resolved', 'Resolved in the chat'), ('ticket', 'Turned into a ticket'), ('handed_over', 'Turned into a ticket and handed over'), ('no_agent', 'Nobody available: turned into a ticket'), ('left', 'The customer left'), ('timed_out', 'Nobody answered in time: turned into a ticket')], max_length=12),
+            model_name="chat",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("resolved", "Resolved in the chat"),
+                    ("ticket", "Turned into a ticket"),
+                    ("handed_over", "Turned into a ticket and handed over"),
+                    ("no_agent", "Nobody available: turned into a ticket"),
+                    ("left", "The customer left"),
+                    ("timed_out", "Nobody answered in time: turned into a ticket"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='chatmessage',
-            name='kind',
-            field=models.CharField(choices=[('text', 'Message'), ('note', 'Agent-only note'), ('file', 'File'), ('system', 'Event'), ('article', 'Knowledge-base article')], max_length=8),
+            model_name="chatmessage",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("text", "Message"),
+                    ("note", "Agent-only note"),
+                    ("file", "File"),
+                    ("system", "Event"),
+                    ("article", "Knowledge-base article"),
+                ],
+                max_length=8,
+            ),
         ),
     ]
