@@ -43,6 +43,7 @@ class OrganisationForm(forms.ModelForm):
             "sender_name",
             "sender_email",
             "logo",
+            "customers_share_contract_tickets",
         )
 
     def _create(self):
@@ -77,6 +78,7 @@ class OrganisationAdmin(ServiceAdmin):
         ("Brand", {"fields": ("display_name", "ticket_tag", "primary_colour", "accent_colour")}),
         ("Mail", {"fields": ("sender_name", "sender_email")}),
         ("Logo", {"fields": ("logo",), "classes": ("collapse",)}),
+        ("Portal", {"fields": ("customers_share_contract_tickets",)}),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -90,7 +92,11 @@ class OrganisationAdmin(ServiceAdmin):
         created = form._create()
         for name in ("logo", "ticket_tag"):
             setattr(created, name, form.cleaned_data.get(name) or "")
-        created.save(update_fields=["logo", "ticket_tag", "updated_at"])
+        share = bool(form.cleaned_data.get("customers_share_contract_tickets"))
+        created.customers_share_contract_tickets = share
+        created.save(
+            update_fields=["logo", "ticket_tag", "customers_share_contract_tickets", "updated_at"]
+        )
         obj.pk = created.pk
         obj.refresh_from_db()
 

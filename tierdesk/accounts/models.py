@@ -55,6 +55,13 @@ class Organisation(TimeStamped):
     ticket_tag = models.CharField(
         max_length=12, blank=True, help_text="Prefix of ticket numbers in this brand's mail."
     )
+    customers_share_contract_tickets = models.BooleanField(
+        default=False,
+        help_text=(
+            "Customers also see (and answer) the tickets of colleagues tied to one of their "
+            "contracts, in the portal and the API. Ratings stay with each ticket's customer."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

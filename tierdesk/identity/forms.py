@@ -121,6 +121,14 @@ class BrandForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("An SVG document or a data:image/ URL."),
     )
+    customers_share_contract_tickets = forms.BooleanField(
+        label=_("Customers see their colleagues' tickets"),
+        required=False,
+        help_text=_(
+            "A customer also sees and answers the tickets of colleagues tied to one of their "
+            "contracts. Ratings stay with each ticket's own customer."
+        ),
+    )
 
 
 class SenderForm(forms.Form):

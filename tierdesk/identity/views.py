@@ -336,6 +336,7 @@ def brand(request: HttpRequest) -> HttpResponse:
         "primary_colour": org.primary_colour,
         "accent_colour": org.accent_colour,
         "logo": org.logo,
+        "customers_share_contract_tickets": org.customers_share_contract_tickets,
     }
     action = request.POST.get("action", "")
     brand_form = BrandForm(request.POST if action == "brand" else None, initial=initial)

@@ -42,9 +42,14 @@ def reference(brand: dict[str, Any], number: int) -> str:
 
 
 def customer_tickets(actor: Actor, *, show: str = SHOW_OPEN) -> QuerySet[Ticket]:
-    """The customer's tickets, those waiting on them first, then the most recently
-    changed. One query, whatever the number of rows."""
-    tickets = access.visible_tickets(actor).only(*LIST_COLUMNS)
+    """The customer's tickets (with colleagues' where their organisation shares them, each
+    with who raised it), the most recently changed first. One query, whatever the number
+    of rows."""
+    tickets = (
+        access.visible_tickets(actor)
+        .select_related("customer")
+        .only(*LIST_COLUMNS, "customer__full_name", "customer__email")
+    )
     if show == SHOW_OPEN:
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     elif show == SHOW_DONE:

@@ -10,6 +10,9 @@ NotFound for "missing" and for "not yours" alike.
 | l2_agent, support_lead, admin | every ticket |
 | l3_engineer | tickets that have been escalated to L3 |
 
+Where a customer's organisation shares them (`customers_share_contract_tickets`), a
+customer also sees colleagues' tickets on a contract they are tied to.
+
 A ticket's history at L2 and L3 (handover attempts, reproduction records, fixes) is for
 staff, like its events: customers get none of it.
 
@@ -23,11 +26,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from tierdesk.accounts.models import Role
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import NotFound
+from tierdesk.directory.models import Contract
 from tierdesk.tickets.models import (
     Attachment,
     Fix,
@@ -65,8 +69,19 @@ def visible_tickets(actor: Actor) -> QuerySet[Ticket]:
     if actor.is_partner_staff and actor.org_id is not None:
         return tickets.filter(partner_id=actor.org_id)
     if actor.is_customer and actor.user_id is not None:
-        return tickets.filter(customer_id=actor.user_id, partner_id=actor.org_id)
+        return tickets.filter(_customer_sees(actor), partner_id=actor.org_id)
     return tickets.none()
+
+
+def _customer_sees(actor: Actor) -> Q:
+    """A customer's own tickets; and, where their organisation shares them, those of
+    colleagues on a contract the customer is tied to (one subquery, inside the query)."""
+    shared_contracts = Contract.objects.filter(
+        customer_memberships__user_id=actor.user_id, partner_id=actor.org_id
+    ).values("platform_id")
+    return Q(customer_id=actor.user_id) | Q(
+        partner__customers_share_contract_tickets=True, contract_id__in=shared_contracts
+    )
 
 
 def get_ticket(actor: Actor, ticket_id: int, *, for_update: bool = False) -> Ticket:

@@ -36,9 +36,12 @@ def brand_update(
     primary_colour: str,
     accent_colour: str,
     logo: str,
+    customers_share_contract_tickets: bool | None = None,
 ) -> Organisation:
     """Change the actor's organisation's brand. Colours `#rrggbb`; the logo an inline SVG
-    document or a data:image/ URL (shown in an <img>, where no script runs)."""
+    document or a data:image/ URL (shown in an <img>, where no script runs). With
+    `customers_share_contract_tickets` (None: unchanged) its customers also see colleagues'
+    tickets on their contracts (`tickets.access`)."""
     org = _own_organisation(actor)
     problems = {}
     for field, value in (("display_name", display_name), ("sender_name", sender_name)):
@@ -56,16 +59,11 @@ def brand_update(
         raise InvalidInput(problems)
     org.display_name, org.sender_name = display_name.strip(), sender_name.strip()
     org.primary_colour, org.accent_colour, org.logo = primary_colour, accent_colour, logo
-    org.save(
-        update_fields=[
-            "display_name",
-            "sender_name",
-            "primary_colour",
-            "accent_colour",
-            "logo",
-            "updated_at",
-        ]
-    )
+    fields = ["display_name", "sender_name", "primary_colour", "accent_colour", "logo"]
+    if customers_share_contract_tickets is not None:
+        org.customers_share_contract_tickets = bool(customers_share_contract_tickets)
+        fields.append("customers_share_contract_tickets")
+    org.save(update_fields=[*fields, "updated_at"])
     audit(AuditKind.BRAND_UPDATED, actor=actor, subject=None, organisation=org.pk)
     return org
 
