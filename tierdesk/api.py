@@ -23,6 +23,7 @@ from tierdesk.core.api_support import COMPONENTS, header
 from tierdesk.core.errors import DomainError
 from tierdesk.core.security import client_address
 from tierdesk.directory.api import router as directory_router
+from tierdesk.grants.api import router as grants_router
 from tierdesk.identity.access import token_permit
 from tierdesk.identity.api import router as identity_router
 from tierdesk.identity.api_people import router as people_router
@@ -106,6 +107,11 @@ TAGS = [
         "description": "A ticket's problem, its links (relates to, duplicates) and the merge.",
     },
     {"name": "hooks", "description": "Inbound webhooks of engineering trackers (Jira, GitHub)."},
+    {
+        "name": "support access",
+        "description": "Support access a customer granted to a workspace on the platform, "
+        "recorded on their ticket (the grants are the ticket detail's `support_access`).",
+    },
     {
         "name": "tokens",
         "description": "API tokens: scoped (read, write, admin), optionally expiring and "
@@ -237,6 +243,7 @@ api.add_router("/", ticket_links_router)
 api.add_router("/", hooks_router)
 api.add_router("/", identity_router)
 api.add_router("/", people_router)
+api.add_router("/", grants_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "tierdesk.updates",
     "tierdesk.satisfaction",
     "tierdesk.automation",
+    "tierdesk.grants",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +143,8 @@ CHANNEL_LAYERS = {
 }
 TIERDESK_CHAT_DEFAULT_CAP = int(os.environ.get("TIERDESK_CHAT_DEFAULT_CAP", "3"))
 TIERDESK_CHAT_MAX_PER_AGENT = int(os.environ.get("TIERDESK_CHAT_MAX_PER_AGENT", "10"))
+# L2 hears this many hours before a customer's support access grant ends.
+TIERDESK_GRANT_REMIND_HOURS = int(os.environ.get("TIERDESK_GRANT_REMIND_HOURS", "24"))
 # A waiting chat nobody accepted within this many seconds becomes a ticket (0: never).
 TIERDESK_CHAT_WAIT_TIMEOUT_SECONDS = int(os.environ.get("TIERDESK_CHAT_WAIT_TIMEOUT_SECONDS", "600"))
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("tierdesk.logs.urls")),
     path("", include("tierdesk.search.urls")),
     path("", include("tierdesk.chat.urls")),
+    path("", include("tierdesk.grants.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
     path("reports/", include("tierdesk.reports.urls")),

@@ -54,6 +54,7 @@ def jobs() -> tuple[Job, ...]:
         Job("mail.fetch", "tierdesk.mail.tasks:fetch_mail_task", _mail_fetch_seconds()),
         Job("notifications.sla", "tierdesk.notifications.tasks:sla_notifications_task", 60),
         Job("chat.timeout", "tierdesk.chat.tasks:chats_time_out_task", 60),
+        Job("grants.remind", "tierdesk.grants.tasks:grants_remind_task", 300),
         # Built-in automations (`tierdesk/automation/`).
         Job(
             "automation.close",

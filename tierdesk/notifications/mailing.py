@@ -55,7 +55,7 @@ def register() -> None:
 
 def _mailed_by_the_mail_app(user: User, kind: str, event: TicketEvent) -> bool:
     """The mail app mails the assignee about these; the rest are ours to mail."""
-    if kind in (K.MENTIONED, K.RESOLVED, K.FOLLOWED):
+    if kind in (K.MENTIONED, K.RESOLVED, K.FOLLOWED) or event.kind == EventKind.ACCESS_EXPIRING:
         return False
     if kind in (K.CUSTOMER_REPLIED, K.REOPENED):
         return event.ticket.assignee_id == user.pk

@@ -102,6 +102,8 @@ def texts(event: TicketEvent, by: str) -> dict[str, str]:
         K.REOPENED: _("%(ref)s was reopened") % {"ref": ref} + reason,
         K.RESOLVED: _("%(ref)s was resolved") % {"ref": ref},
         K.MENTIONED: _("%(by)s mentioned you on %(ref)s") % {"by": by, "ref": ref},
+        K.AT_RISK: _("The customer's support access on %(ref)s ends soon (workspace %(ws)s)")
+        % {"ref": ref, "ws": (event.data or {}).get("workspace_id", "")},
         K.FOLLOWED: _("%(ref)s: %(what)s by %(by)s")
         % {"ref": ref, "what": ui_text.label("event", event.kind), "by": by},
     }
@@ -129,6 +131,8 @@ def plan(event: TicketEvent) -> list[tuple[User, str]]:
         wanted += [(assignee, K.REOPENED), (l1, K.REOPENED)]
     elif kind == EventKind.RESOLVED or (kind == EventKind.FIX_VERIFIED and data.get("passed")):
         wanted.append((l1, K.RESOLVED))
+    elif kind == EventKind.ACCESS_EXPIRING:
+        wanted.append((assignee, K.AT_RISK))
     elif kind == EventKind.NOTE_ADDED:
         wanted += [(u, K.MENTIONED) for u in mentions.mentioned(ticket, _message(event))]
     followers = Follow.objects.filter(ticket=ticket).select_related("user__membership")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -192,10 +193,24 @@ def _detail(
             and ticket.resolved_at is not None
             and ticket.customer_id == portal.actor.user_id,
             "optional_updates": updates.wants_optional(portal.actor.user),
+            **_grants(ticket),
             "error": error,
         },
         status=status,
     )
+
+
+def _grants(ticket: Ticket) -> dict[str, Any]:
+    """The support access the customer recorded on the ticket, and the form for more."""
+    if not apps.is_installed("tierdesk.grants"):
+        return {}
+    from tierdesk.grants.forms import GrantForm
+    from tierdesk.grants.selectors import ticket_grants
+
+    return {
+        "grants": ticket_grants(ticket),
+        "grant_form": GrantForm(initial={"workspace_id": ticket.workspace_id}),
+    }
 
 
 @require_GET

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from tierdesk.core.actor import Actor
 from tierdesk.tickets.access import visible_events
-from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
+from tierdesk.tickets.models import NOTED_EVENTS, EventKind, Ticket, TicketEvent
 
 NOT_VERSIONED = (
     EventKind.CREATED,
@@ -19,6 +19,7 @@ NOT_VERSIONED = (
     EventKind.NOTE_ADDED,
     EventKind.ATTACHMENT_ADDED,
     EventKind.REPRODUCTION_RECORDED,
+    *NOTED_EVENTS,
 )
 MOST = 20
 

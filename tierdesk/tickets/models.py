@@ -380,6 +380,21 @@ class EventKind(models.TextChoices):
     REPRODUCTION_RECORDED = "reproduction_recorded", "Reproduction recorded"
     ASSIGNED = "assigned", "Assigned"
     UNASSIGNED = "unassigned", "Unassigned"
+    ACCESS_GRANTED = "access_granted", "Support access granted"
+    ACCESS_REVOKED = "access_revoked", "Support access revoked"
+    ACCESS_EXPIRING = "access_expiring", "Support access about to end"
+    ACCESS_REVOKE_ASKED = "access_revoke_asked", "Customer asked to revoke support access"
+
+
+# Events an outer app records about a ticket without changing it (`ticket_event_add`).
+NOTED_EVENTS = frozenset(
+    {
+        EventKind.ACCESS_GRANTED,
+        EventKind.ACCESS_REVOKED,
+        EventKind.ACCESS_EXPIRING,
+        EventKind.ACCESS_REVOKE_ASKED,
+    }
+)
 
 
 class ImmutableError(RuntimeError):

@@ -71,6 +71,10 @@ EVENT = {
     "reproduction_recorded": _("Reproduction recorded"),
     "assigned": _("Assigned"),
     "unassigned": _("Unassigned"),
+    "access_granted": _("Support access granted"),
+    "access_revoked": _("Support access revoked"),
+    "access_expiring": _("Support access about to end"),
+    "access_revoke_asked": _("Customer asked to revoke support access"),
 }
 ACTION = {
     "take": _("Take"),

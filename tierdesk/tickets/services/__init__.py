@@ -6,6 +6,7 @@ from tierdesk.tickets.services.conversation import (
     message_add,
     reproduction_record,
     system_message_add,
+    ticket_event_add,
 )
 from tierdesk.tickets.services.create import may_edit, ticket_create, ticket_update
 from tierdesk.tickets.services.merge import ticket_merge
@@ -42,6 +43,7 @@ __all__ = [
     "ticket_customer_reply",
     "ticket_deliver_fix",
     "ticket_escalate",
+    "ticket_event_add",
     "ticket_hand_over",
     "ticket_merge",
     "ticket_reopen",

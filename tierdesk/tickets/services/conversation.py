@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import IO
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +18,7 @@ from tierdesk.core.redaction import redact_text
 from tierdesk.tickets import bus, events
 from tierdesk.tickets.access import get_ticket, own_uploads
 from tierdesk.tickets.models import (
+    NOTED_EVENTS,
     Attachment,
     AttachmentKind,
     Channel,
@@ -26,6 +27,7 @@ from tierdesk.tickets.models import (
     Reproduction,
     Status,
     Ticket,
+    TicketEvent,
 )
 from tierdesk.tickets.services import _upload
 from tierdesk.tickets.services.transitions import customer_reply_in_tx
@@ -247,3 +249,20 @@ def reproduction_record(
         data={"reproduction_id": record.pk, "reproduced": reproduced},
     )
     return record
+
+
+@transaction.atomic
+def ticket_event_add(
+    *, actor: Actor, ticket_id: int, kind: str, data: dict[str, Any] | None = None
+) -> TicketEvent:
+    """An outer app's record of something that happened around a ticket without changing
+    it (support access granted, revoked, about to end; the customer asked to revoke): one
+    event of a `NOTED_EVENTS` kind, published like every other. The ticket must be the
+    actor's to see; it is neither moved nor versioned."""
+    if kind not in NOTED_EVENTS:
+        raise InvalidInput({"kind": "is not an event an app may note"})
+    ticket = get_ticket(actor, ticket_id, for_update=True)
+    state = (ticket.level, ticket.status)
+    return events.record(
+        ticket=ticket, actor=actor, kind=kind, now=clock.now(), from_state=state, data=data
+    )
