@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_ID = "tierdesk-test-client"
-CLIENT_SECRET = "test-client-secret-5f2e9a"  # noqa: S105
-OP_PASSWORD = "provider password 42"  # noqa: S105
+CLIENT_SECRET = "test-client-secret-5f2e9a"
+OP_PASSWORD = "provider password 42"
 
 # The provider's people: username → claims. Roles are the provider's own words.
 PEOPLE = {
@@ -72,7 +72,7 @@ class Provider:
             "PYTHONPATH": str(ROOT),
         }
         env.pop("DATABASE_URL", None)
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.oidc_provider.serve"],
             cwd=ROOT,
             env=env,
@@ -99,7 +99,7 @@ class Provider:
         return (self.folder / "op.log").read_text()
 
     def set_mode(self, mode: str = "") -> None:
-        """"" (a correct ID token), forged, expired, wrong_audience or wrong_nonce."""
+        """ "" (a correct ID token), forged, expired, wrong_audience or wrong_nonce."""
         (self.folder / "mode.json").write_text(json.dumps({"mode": mode}))
 
     def set_roles(self, username: str, roles) -> None:

@@ -189,9 +189,7 @@ def test_the_client_secret_is_encrypted_at_rest_and_never_logged(acme_sso, caplo
     sso(Client(), "new.agent")
     assert CLIENT_SECRET not in caplog.text
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT client_secret FROM identity_ssoconfig WHERE id = %s", [acme_sso.pk]
-        )
+        cursor.execute("SELECT client_secret FROM identity_ssoconfig WHERE id = %s", [acme_sso.pk])
         stored = cursor.fetchone()[0]
     assert CLIENT_SECRET not in stored and stored.startswith("gAAAAA")
     assert SsoConfig.objects.get(pk=acme_sso.pk).client_secret == CLIENT_SECRET

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 CONTROL = Path(os.environ["TEST_OP_CONTROL"])
-SECRET_KEY = "test-provider-only-" + os.environ.get("TEST_OP_PORT", "0")  # noqa: S105
+SECRET_KEY = "test-provider-only-" + os.environ.get("TEST_OP_PORT", "0")
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "tests.oidc_provider.urls"

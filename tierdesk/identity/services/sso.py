@@ -57,9 +57,7 @@ def _check_roles(
     grantable = grantable_roles(kind)
     beyond = [r for r in allowed_roles if r not in grantable]
     if beyond:
-        raise InvalidInput(
-            {"allowed_roles": f"this organisation cannot grant {', '.join(beyond)}"}
-        )
+        raise InvalidInput({"allowed_roles": f"this organisation cannot grant {', '.join(beyond)}"})
     for value, role in role_map.items():
         if not str(value).strip():
             raise InvalidInput({"role_map": "a claim value is empty"})
@@ -196,12 +194,20 @@ def sso_sign_in(*, config: SsoConfig, claims: dict[str, Any]) -> User:
     org = config.organisation
     email = str(claims.get("email") or "").strip().lower()
     if not email or not _verified(claims):
-        _refuse(config, "email_unverified", "The identity provider did not vouch for your "
-                "email address (email_verified).", email)
+        _refuse(
+            config,
+            "email_unverified",
+            "The identity provider did not vouch for your email address (email_verified).",
+            email,
+        )
     domain = email.rpartition("@")[2]
     if not config.domains.filter(domain=domain).exists():
-        _refuse(config, "email_domain", f"{org.brand_name} does not sign in people of {domain} "
-                "through this identity provider.", email)
+        _refuse(
+            config,
+            "email_domain",
+            f"{org.brand_name} does not sign in people of {domain} through this identity provider.",
+            email,
+        )
     try:
         role = role_from_claim(
             claims.get(config.role_claim),
@@ -216,8 +222,12 @@ def sso_sign_in(*, config: SsoConfig, claims: dict[str, Any]) -> User:
     person = User.objects.select_related("membership").filter(email__iexact=email).first()
     membership = getattr(person, "membership", None) if person else None
     if person is not None and (membership is None or membership.organisation_id != org.pk):
-        _refuse(config, "other_organisation", "This address belongs to an account of another "
-                "organisation: sign in there.", email)
+        _refuse(
+            config,
+            "other_organisation",
+            "This address belongs to an account of another organisation: sign in there.",
+            email,
+        )
     if person is not None and not person.is_active:
         _refuse(config, "inactive", "This account is deactivated.", email)
     with transaction.atomic():
@@ -225,8 +235,13 @@ def sso_sign_in(*, config: SsoConfig, claims: dict[str, Any]) -> User:
             person = accounts.user_create(
                 email=email, organisation=org, role=role, full_name=_full_name(claims)
             )
-            audit(AuditKind.SSO_PROVISIONED, actor=None, subject=person, role=role,
-                  organisation=org.pk)
+            audit(
+                AuditKind.SSO_PROVISIONED,
+                actor=None,
+                subject=person,
+                role=role,
+                organisation=org.pk,
+            )
         elif membership.role != role:
             before = membership.role
             membership.role = role
@@ -235,8 +250,13 @@ def sso_sign_in(*, config: SsoConfig, claims: dict[str, Any]) -> User:
                 membership.contracts.clear()
             person.is_staff = person.is_superuser = role == Role.ADMIN
             person.save(update_fields=["is_staff", "is_superuser"])
-            audit(AuditKind.PERSON_UPDATED, actor=None, subject=person, role=role,
-                  previous_role=before, via="sso")
-        audit(AuditKind.SSO_SIGNED_IN, actor=person, subject=person, organisation=org.pk,
-              role=role)
+            audit(
+                AuditKind.PERSON_UPDATED,
+                actor=None,
+                subject=person,
+                role=role,
+                previous_role=before,
+                via="sso",
+            )
+        audit(AuditKind.SSO_SIGNED_IN, actor=person, subject=person, organisation=org.pk, role=role)
     return person

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from tierdesk.identity.sso.policy import passwords_refused
@@ -19,7 +19,10 @@ from tierdesk.identity.sso.policy import passwords_refused
 SSO_BACKEND = "tierdesk.identity.sso.backends.SsoBackend"
 
 
-class PasswordSwitchBackend(BaseBackend):
+class PasswordSwitchBackend:
+    """Only `authenticate`: no `get_user`, so no session is ever restored through it
+    (Django's test client picks the first backend that has one)."""
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is not None and password is not None and passwords_refused(username):
             raise PermissionDenied("passwords are off for this organisation")

@@ -50,9 +50,7 @@ def _client(config: SsoConfig) -> DjangoOAuth2App:
         client_kwargs={
             "scope": SCOPE,
             "code_challenge_method": "S256",
-            "token_endpoint_auth_method": "client_secret_basic"
-            if config.client_secret
-            else "none",
+            "token_endpoint_auth_method": "client_secret_basic" if config.client_secret else "none",
             "default_timeout": settings.TIERDESK_SSO_TIMEOUT,
         },
     )

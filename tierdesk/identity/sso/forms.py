@@ -30,8 +30,10 @@ class SsoConfigForm(forms.Form):
         label=_("Issuer URL"),
         max_length=300,
         assume_scheme="https",
-        help_text=_("Your identity provider's issuer; its discovery document is read from "
-                    "<issuer>/.well-known/openid-configuration."),
+        help_text=_(
+            "Your identity provider's issuer; its discovery document is read from "
+            "<issuer>/.well-known/openid-configuration."
+        ),
     )
     client_id = forms.CharField(label=_("Client ID"), max_length=200)
     client_secret = forms.CharField(
@@ -56,8 +58,10 @@ class SsoConfigForm(forms.Form):
         label=_("Claim value → role"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text=_("One per line, like “support-agents = l1_agent”. A value that is a role "
-                    "name itself gives that role."),
+        help_text=_(
+            "One per line, like “support-agents = l1_agent”. A value that is a role "
+            "name itself gives that role."
+        ),
     )
     default_role = forms.ChoiceField(label=_("Role when no value maps"), required=False)
     passwords_enabled = forms.BooleanField(

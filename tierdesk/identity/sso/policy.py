@@ -9,8 +9,7 @@ from tierdesk.identity.models import SsoConfig, SsoDomain
 # One answer for every password refused by the switch, whether the password was right,
 # wrong, or the account exists at all.
 PASSWORDS_OFF_MESSAGE = (
-    "Your organisation signs in through its identity provider: use “Continue with single "
-    "sign-on”."
+    "Your organisation signs in through its identity provider: use “Continue with single sign-on”."
 )
 
 
