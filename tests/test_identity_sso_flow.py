@@ -50,7 +50,9 @@ def acme_sso(world, provider):
 
 def sso(client: Client, username: str):
     """Start at our email form, sign in at the provider, come back: our answer."""
-    started = client.post("/login/sso/", {"email": PEOPLE[username]["email"]})
+    routed = client.post("/login/sso/", {"email": PEOPLE[username]["email"]})
+    assert routed.status_code == 303 and routed["Location"].startswith("/login/acme/?")
+    started = client.get("/login/acme/start/")
     assert started.status_code == 302, started.content[:300]
     back = provider_sign_in(started["Location"], username)
     return client.get(back.split("testserver", 1)[1])
@@ -172,7 +174,7 @@ def test_an_id_token_that_fails_a_check_is_refused(acme_sso, provider, mode, rea
 
 def test_a_bad_or_replayed_state_is_refused(acme_sso, provider):
     client = Client()
-    started = client.post("/login/sso/", {"email": PEOPLE["new.agent"]["email"]})
+    started = client.get("/login/acme/start/")
     back = provider_sign_in(started["Location"], "new.agent").split("testserver", 1)[1]
     # a state this session never started
     tampered = back.replace("state=", "state=x")

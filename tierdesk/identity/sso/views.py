@@ -1,6 +1,7 @@
 """Single sign-on's pages: parse → call client, service or policy → render.
 
-* `/login/sso/` — enter your email: its domain leads to your organisation's provider.
+* `/login/sso/` — enter your email: its domain leads to your organisation's page, which
+  goes on to its provider at once (a followed link: the CSP keeps forms on this site).
 * `/login/<slug>/` — an organisation's sign-in address, in its brand, before sign-in.
 * `/login/<slug>/start/` — off to that organisation's provider.
 * `/login/sso/callback/` — back from the provider: the ID token checked, the person
@@ -9,10 +10,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -73,7 +76,11 @@ def sso_login(request: HttpRequest) -> HttpResponse:
     if data is not None and form.is_valid():
         config = config_for_email(form.cleaned_data["email"])
         if config is not None:
-            return _start(request, config, next_url)
+            # On to the organisation's page, which follows its provider's link at once: a
+            # form's redirect to another site is refused by the CSP's form-action.
+            query = urlencode({"continue": 1, "next": _safe_next(request, next_url)})
+            target = reverse("sso-org-login", args=[config.slug]) + "?" + query
+            return HttpResponseRedirect(target, status=303)
         form.add_error(
             "email",
             _("No single sign-on is set up for this address. Sign in with your password."),
@@ -106,6 +113,7 @@ def org_sign_in(request: HttpRequest, slug: str) -> HttpResponse:
         "org": config.organisation,
         "form": SignInForm(request) if config.passwords_enabled else None,
         "next": next_url,
+        "auto_follow": request.GET.get("continue") == "1",
         "queue_nav": [],
     }
     return render(request, "registration/sso_org_login.html", context)
