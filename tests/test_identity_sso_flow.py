@@ -195,3 +195,14 @@ def test_the_client_secret_is_encrypted_at_rest_and_never_logged(acme_sso, caplo
         stored = cursor.fetchone()[0]
     assert CLIENT_SECRET not in stored and stored.startswith("gAAAAA")
     assert SsoConfig.objects.get(pk=acme_sso.pk).client_secret == CLIENT_SECRET
+
+
+def test_a_discovery_naming_another_issuer_is_refused(acme_sso, provider):
+    # given the configured issuer is not the one the provider's discovery names
+    SsoConfig.objects.filter(pk=acme_sso.pk).update(
+        issuer=provider.issuer.replace("127.0.0.1", "localhost")
+    )
+    # when a sign-in starts, it stops before the provider
+    answer = Client().get("/login/acme/start/")
+    assert answer.status_code == 403
+    assert refusals() == ["issuer_mismatch"]
