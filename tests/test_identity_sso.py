@@ -215,6 +215,12 @@ def test_the_django_admin_saves_through_the_service(world):
     assert AuditEntry.objects.filter(kind=AuditKind.SSO_CONFIGURED).count() == 1
     change = client.get(f"/admin/identity/ssoconfig/{config.pk}/change/").content.decode()
     assert SECRET not in change
+    # a change keeps the organisation and, with the secret left empty, the secret
+    edited = {**form, "client_secret": "", "role_claim": "groups"}
+    answer = client.post(f"/admin/identity/ssoconfig/{config.pk}/change/", edited)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    config.refresh_from_db()
+    assert config.role_claim == "groups" and config.client_secret == SECRET
     bad = client.post(
         "/admin/identity/ssoconfig/add/",
         {**form, "organisation": world.acme.pk, "slug": "acme", "allowed_roles": ["admin"]},

@@ -188,8 +188,9 @@ def test_a_bad_or_replayed_state_is_refused(acme_sso, provider):
 
 def test_the_client_secret_is_encrypted_at_rest_and_never_logged(acme_sso, caplog):
     caplog.set_level(logging.DEBUG)
-    sso(Client(), "new.agent")
-    assert CLIENT_SECRET not in caplog.text
+    client = Client()
+    sso(client, "new.agent")
+    assert CLIENT_SECRET not in caplog.text and "code_verifier" not in caplog.text
     with connection.cursor() as cursor:
         cursor.execute("SELECT client_secret FROM identity_ssoconfig WHERE id = %s", [acme_sso.pk])
         stored = cursor.fetchone()[0]

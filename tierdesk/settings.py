@@ -416,5 +416,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Authlib logs the PKCE verifier at debug: never, whatever LOG_LEVEL says.
+        "authlib": {"level": "WARNING"},
+    },
 }

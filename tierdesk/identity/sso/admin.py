@@ -68,8 +68,9 @@ class SsoConfigForm(forms.ModelForm):
 
     def service_values(self) -> dict:
         data = self.cleaned_data
+        org = data.get("organisation") or self.instance.organisation
         return {
-            "organisation_id": data["organisation"].pk,
+            "organisation_id": org.pk,
             "enabled": data.get("enabled", False),
             "slug": data.get("slug", ""),
             "issuer": data.get("issuer", ""),
@@ -85,7 +86,7 @@ class SsoConfigForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not self.errors and data.get("organisation"):
+        if not self.errors and (data.get("organisation") or self.instance.pk):
             actor = admin_actor(self.request_user)
             refusal = dry_run(lambda: sso_config_save(actor=actor, **self.service_values()))
             if refusal:
@@ -99,6 +100,10 @@ class SsoConfigAdmin(ServiceAdmin):
     list_display = ("organisation", "enabled", "slug", "issuer", "passwords_enabled")
     list_filter = ("enabled", "passwords_enabled")
     search_fields = ("organisation__name", "slug", "issuer", "domains__domain")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A configuration belongs to its organisation for good (the audit trail says so).
+        return ("organisation",) if obj is not None else ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
