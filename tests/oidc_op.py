@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -114,6 +115,7 @@ class Provider:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def provider_sign_in(authorize_url: str, username: str) -> str:
