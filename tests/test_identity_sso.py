@@ -183,6 +183,10 @@ def test_the_console_page_configures_only_the_administrators_own_organisation(wo
         assert console(world, key).get("/settings/administration/sso/").status_code == 403
         assert console(world, key).post("/settings/administration/sso/", FORM).status_code == 403
     assert SsoConfig.objects.count() == 1
+    # and the Django admin (any organisation's) is the vendor's admins' only
+    for key in ("acme_admin", "globex_admin", "lead"):
+        answer = console(world, key).get("/admin/identity/ssoconfig/")
+        assert answer.status_code == 302 and "/admin/login/" in answer["Location"]
 
 
 @pytest.mark.django_db
