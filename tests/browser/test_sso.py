@@ -77,7 +77,7 @@ def test_sign_in_at_the_partners_address_creates_the_agent(page, site, acme_sso,
 
 
 def test_the_email_routes_to_the_provider_and_an_admin_skips_the_local_code(
-    page, site, acme_sso
+    page, site, acme_sso, screens
 ):
     # given partner admins need a second factor when they sign in with a password
     page.goto(f"{site}/login/")
@@ -90,6 +90,9 @@ def test_the_email_routes_to_the_provider_and_an_admin_skips_the_local_code(
     assert "/second-factor" not in page.url and "/login/" not in page.url
     page.goto(f"{site}/settings/administration/sso/")
     expect(page.get_by_role("heading", name="Single sign-on")).to_be_visible()
+    expect(page.get_by_label("Issuer URL")).to_have_value(acme_sso.issuer)
+    expect(page.get_by_label("Client secret")).to_have_value("")
+    screens.shot(page, "sso console settings")
 
 
 def test_a_role_beyond_the_organisation_is_refused(page, site, acme_sso, screens):
