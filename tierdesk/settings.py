@@ -303,8 +303,16 @@ CONTENT_SECURITY_POLICY = {
 # like a wrong password, whether the account exists or not (accounts/throttle.py).
 AUTHENTICATION_BACKENDS = [
     "tierdesk.accounts.throttle.SignInLockoutBackend",
+    # Refuses the password of anyone whose organisation switched passwords off (SSO only).
+    "tierdesk.identity.sso.backends.PasswordSwitchBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The backend of sessions signed in through single sign-on (identity/sso/).
+    "tierdesk.identity.sso.backends.SsoBackend",
 ]
+# Single sign-on (OpenID Connect, per organisation: identity/sso/): seconds to wait for
+# the identity provider, and the clock skew allowed on the ID token's times.
+TIERDESK_SSO_TIMEOUT = env_int("TIERDESK_SSO_TIMEOUT", 10)
+TIERDESK_SSO_LEEWAY = env_int("TIERDESK_SSO_LEEWAY_SECONDS", 60)
 TIERDESK_SIGNIN_ACCOUNT_LIMIT = env_int("TIERDESK_SIGNIN_ACCOUNT_LIMIT", 5)
 TIERDESK_SIGNIN_ADDRESS_LIMIT = env_int("TIERDESK_SIGNIN_ADDRESS_LIMIT", 30)
 AXES_ENABLED = True
@@ -413,5 +421,9 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Authlib logs the PKCE verifier at debug: never, whatever LOG_LEVEL says.
+        "authlib": {"level": "WARNING"},
+    },
 }

@@ -5,6 +5,7 @@ from tierdesk.accounts import views as account_views
 from tierdesk.api import api
 from tierdesk.connectors.urls import inbound_patterns as connector_inbound
 from tierdesk.identity import views as identity_views
+from tierdesk.identity.sso import views as sso_views
 from tierdesk.reports.prometheus import metrics_view
 from tierdesk.tickets import views as ticket_views
 
@@ -32,6 +33,11 @@ urlpatterns = [
     path("login/", account_views.sign_in, name="login"),
     path("logout/", account_views.sign_out, name="logout"),
     path("login/verify/", identity_views.second_factor_verify, name="second-factor-verify"),
+    # Single sign-on: by the email's domain, or an organisation's own sign-in address
+    path("login/sso/", sso_views.sso_login, name="sso-login"),
+    path("login/sso/callback/", sso_views.sso_callback, name="sso-callback"),
+    path("login/<slug:slug>/", sso_views.org_sign_in, name="sso-org-login"),
+    path("login/<slug:slug>/start/", sso_views.org_start, name="sso-org-start"),
     path("invitation/<str:token>/", identity_views.invitation_accept, name="invitation-accept"),
     path("sender/<str:token>/", identity_views.sender_verify, name="sender-verify"),
     path("password-reset/", account_views.password_reset, name="password_reset"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
@@ -20,6 +21,17 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = _("Email address")
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
         self.fields["password"].label = _("Password")
+
+    def clean(self):
+        # An organisation that signs in only through its identity provider: one answer,
+        # whatever the password (identity/sso/policy.py); the backend refuses it too.
+        email = self.cleaned_data.get("username")
+        if email and apps.is_installed("tierdesk.identity"):
+            from tierdesk.identity.sso.policy import PASSWORDS_OFF_MESSAGE, passwords_refused
+
+            if passwords_refused(email):
+                raise forms.ValidationError(_(PASSWORDS_OFF_MESSAGE), code="sso_only")
+        return super().clean()
 
 
 class PasswordChangeForm(DjangoPasswordChangeForm):

@@ -50,6 +50,12 @@ class PasswordResetView(auth.PasswordResetView):
     mail is on its way" as always — whether the account exists or not."""
 
     def form_valid(self, form):
+        if apps.is_installed("tierdesk.identity"):
+            from tierdesk.identity.sso.policy import passwords_refused
+
+            # No password to reset where the organisation signs in through its provider.
+            if passwords_refused(form.cleaned_data["email"]):
+                return HttpResponseRedirect(self.get_success_url())
         if throttle.password_reset_admit(
             email=form.cleaned_data["email"], address=client_address(self.request)
         ):

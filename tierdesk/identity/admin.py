@@ -13,6 +13,7 @@ from tierdesk.identity.models import (
     RetentionRule,
     TotpDevice,
 )
+from tierdesk.identity.sso import admin as sso_admin  # noqa: F401  (registers SsoConfig)
 
 
 @admin.register(RetentionRule)

@@ -32,6 +32,10 @@ class AuditKind(models.TextChoices):
     PERSON_EXPORTED = "person_exported", "Personal data exported"
     PERSON_ERASURE_REQUESTED = "person_erasure_requested", "Erasure requested"
     PERSON_ERASED = "person_erased", "Person erased"
+    SSO_CONFIGURED = "sso_configured", "Single sign-on configured"
+    SSO_SIGNED_IN = "sso_signed_in", "Signed in through single sign-on"
+    SSO_PROVISIONED = "sso_provisioned", "Person created by single sign-on"
+    SSO_REFUSED = "sso_refused", "Single sign-on refused"
 
 
 class AuditEntry(models.Model):
@@ -230,3 +234,63 @@ class RetentionRule(models.Model):
     def __str__(self) -> str:
         partner = self.partner.name if self.partner_id else "every partner"
         return f"Retention for {partner}, {self.plan or 'every plan'}"
+
+
+class SsoConfig(models.Model):
+    """An organisation's OpenID Connect identity provider (`identity/sso/`): where it is
+    (the issuer; discovery at `<issuer>/.well-known/openid-configuration`), who we are to
+    it (client id and secret, the secret encrypted at rest like webhook secrets), whose
+    addresses it vouches for (`SsoDomain`), and how its role claim maps onto the roles
+    this organisation may grant. Written only by `identity/services/sso.py`."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="sso"
+    )
+    enabled = models.BooleanField(default=False)
+    slug = models.SlugField(
+        max_length=50, unique=True, help_text="The sign-in address /login/<slug>/."
+    )
+    issuer = models.URLField(max_length=300, help_text="The identity provider's issuer URL.")
+    client_id = models.CharField(max_length=200)
+    client_secret = EncryptedTextField(blank=True, help_text="Encrypted at rest; never shown.")
+    allowed_roles = models.JSONField(
+        default=list, blank=True, help_text="Roles single sign-on may give (a list)."
+    )
+    role_claim = models.CharField(max_length=100, default="roles")
+    role_map = models.JSONField(
+        default=dict, blank=True, help_text="Claim value → role, e.g. {\"support\": \"l1_agent\"}."
+    )
+    default_role = models.CharField(
+        max_length=20, blank=True, help_text="Role when no claim value maps; empty: refuse."
+    )
+    passwords_enabled = models.BooleanField(
+        default=True, help_text="Whether this organisation's people may sign in with a password."
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "single sign-on configuration"
+
+    def __str__(self) -> str:
+        return f"Single sign-on of {self.organisation}"
+
+    @property
+    def discovery_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+class SsoDomain(models.Model):
+    """An email domain whose addresses sign in through one organisation's provider: the
+    sign-in page routes by it, and the provider may only vouch for addresses in it."""
+
+    config = models.ForeignKey(SsoConfig, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

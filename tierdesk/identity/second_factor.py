@@ -2,18 +2,21 @@
 
 At sign-in (Django's `user_logged_in`) the session is marked `verify` (the person has a
 confirmed TOTP device: the next page asks for a code) or `enrol` (they need one and have
-none: the next page is the enrolment), or not at all. `SecondFactorMiddleware` reads only
-that mark, so pages cost no query for it. A policy made stricter applies from the next
-sign-in."""
+none: the next page is the enrolment), or not at all. A session signed in through single
+sign-on is never marked: the organisation's identity provider does the second factor.
+`SecondFactorMiddleware` reads only that mark, so pages cost no query for it. A policy
+made stricter applies from the next sign-in."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from tierdesk.accounts.models import Membership, User
 from tierdesk.identity.models import IdentityPolicy, TotpDevice
+from tierdesk.identity.sso.backends import SSO_BACKEND
 
 SESSION_KEY = "identity_second_factor"
 VERIFY, ENROL = "verify", "enrol"
@@ -53,6 +56,10 @@ def _mark_session(sender, request, user, **kwargs) -> None:
         return
     if getattr(user, "otp_device", None) is not None:
         return  # signed in through a second factor already
+    if request.session.get(BACKEND_SESSION_KEY) == SSO_BACKEND:
+        # Signed in through the organisation's identity provider, which does the MFA.
+        request.session.pop(SESSION_KEY, None)
+        return
     step = pending_step(user)
     if step is None:
         request.session.pop(SESSION_KEY, None)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tierdesk.identity import views
+from tierdesk.identity.sso import views as sso_views
 
 app_name = "identity"
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("administration/", views.administration, name="administration"),
     path("administration/people/<int:user_id>/", views.person, name="person"),
     path("administration/brand/", views.brand, name="brand"),
+    path("administration/sso/", sso_views.sso_settings, name="sso"),
     path("administration/people/<int:user_id>/export/", views.person_export, name="export"),
     path("export/", views.person_export, name="export-own"),
 ]
