@@ -31,56 +31,18 @@ from tierdesk.identity import access
 from tierdesk.identity.audit import audit
 from tierdesk.identity.models import AuditKind, Invitation, RecoveryDevice, TotpDevice
 from tierdesk.tickets import access as ticket_access
-from tierdesk.tickets.fields import TEXT_FIELDS
+from tierdesk.tickets import services as ticket_services
+from tierdesk.tickets.services.erase import ERASED
 
-ERASED = "[erased]"
-# Every free text of a ticket (the fields people type, and the resolution notes).
-TICKET_TEXT = [*(f for f in TEXT_FIELDS if f != "flow_version"), "resolution"]
-REPRODUCTION_TEXT = ["steps", "environment", "observed", "analysis", "evidence_log_lines"]
+__all__ = ["ERASED", "person_erase", "ticket_erase"]
 
-
-def _blank(obj: models.Model, names: list[str]) -> list[str]:
-    changed = []
-    for name in names:
-        if getattr(obj, name, ""):
-            setattr(obj, name, ERASED)
-            changed.append(name)
-    return changed
-
-
-def _delete_files(attachments) -> None:
-    """Delete attachment rows and their files (a file shared by content with an
-    attachment that stays is kept)."""
-    rows = list(attachments)
-    doomed = {a.pk for a in rows}
-    for attachment in rows:
-        name = attachment.file.name
-        shared = type(attachment).objects.filter(file=name).exclude(pk__in=doomed).exists()
-        if not shared and name:
-            attachment.file.storage.delete(name)
-        attachment.delete()
-
-
-def ticket_erase(ticket) -> None:
-    """Replace a (locked) ticket's texts, handover snapshots, reproductions, messages and
-    webhook payloads by `[erased]` and delete its attachments; its states and events stay."""
-    changed = _blank(ticket, TICKET_TEXT)
-    if "pasted_log" in changed:
-        ticket.pasted_log = ""
-    if changed:
-        ticket.save(update_fields=changed)
-    ticket_access.visible_handovers(SYSTEM, ticket).update(
-        checklist={"erased": True}, bounce_note=""
-    )
-    for reproduction in ticket_access.visible_reproductions(SYSTEM, ticket):
-        fields = _blank(reproduction, REPRODUCTION_TEXT)
-        if fields:
-            reproduction.save(update_fields=fields)
-    ticket_access.visible_messages(SYSTEM, ticket).update(body=ERASED)
-    _delete_files(ticket_access.visible_attachments(SYSTEM, ticket))
+def ticket_erase(ticket_id: int) -> None:
+    """Erase a ticket's texts and files (`tickets.services.ticket_erase`) and, here, its
+    webhook payloads; its states and events stay."""
     from tierdesk.notify.models import OutboxEvent
 
-    OutboxEvent.objects.filter(ticket_id=ticket.pk).update(payload={"erased": True})
+    ticket_services.ticket_erase(ticket_id=ticket_id)
+    OutboxEvent.objects.filter(ticket_id=ticket_id).update(payload={"erased": True})
 
 
 def _text_columns():
@@ -142,13 +104,14 @@ def person_erase(*, actor: Actor, user_id: int) -> User:
     tickets = ticket_access.visible_tickets(SYSTEM)
     theirs = list(tickets.filter(customer=person).values_list("pk", flat=True))
     for ticket_id in theirs:
-        ticket_erase(ticket_access.get_ticket(SYSTEM, ticket_id, for_update=True))
+        ticket_erase(ticket_id)
     involved = list(
-        tickets.filter(Q(messages__author=person) | Q(attachments__uploaded_by=person)).distinct()
+        tickets.filter(Q(messages__author=person) | Q(attachments__uploaded_by=person))
+        .values_list("pk", flat=True)
+        .distinct()
     )
-    for ticket in involved:
-        ticket_access.visible_messages(SYSTEM, ticket).filter(author=person).update(body=ERASED)
-        _delete_files(ticket_access.visible_attachments(SYSTEM, ticket).filter(uploaded_by=person))
+    for ticket_id in involved:
+        ticket_services.ticket_erase_by(ticket_id=ticket_id, person_id=person.pk)
 
     from tierdesk.mail.models import HeldMail, InboundMessage, MailOptOut, OutboundMail
     from tierdesk.notify.models import OutboxEvent
@@ -190,6 +153,6 @@ def person_erase(*, actor: Actor, user_id: int) -> User:
     person.set_unusable_password()
     person.save()
     person.membership.contracts.clear()
-    _refresh_search(set(theirs) | {t.pk for t in involved})
+    _refresh_search(set(theirs) | set(involved))
     audit(AuditKind.PERSON_ERASED, actor=actor, subject=person, tickets=len(theirs))
     return person

@@ -7,8 +7,9 @@ selection, counted, nothing written (the admin's *Preview* action and
 A ticket falls under the most specific active rule: one naming its partner and its
 contract's plan, then its partner (any plan), then its plan (any partner), then the rule
 for every partner and plan. Anonymising replaces the ticket's texts, handover snapshots,
-reproductions and messages and deletes its attachments (`identity.erasure.ticket_erase`);
-the ticket, its states and events stay, so counts and reports do not change."""
+reproductions and messages and deletes its attachments (`identity.erasure.ticket_erase`,
+through `tickets.services.ticket_erase`); the ticket, its states and events stay, so
+counts and reports do not change."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def retention_apply(*, now: datetime, batch: int = BATCH) -> list[RuleEffect]:
         done = 0
         for ticket_id in list(tickets.values_list("pk", flat=True)[:batch]):
             with transaction.atomic():
-                ticket_erase(ticket_access.get_ticket(SYSTEM, ticket_id, for_update=True))
+                ticket_erase(ticket_id)
             done += 1
         deleted = mails.delete()[0] if rule.delete_mail_after_days else 0
         effects.append(RuleEffect(rule=rule, tickets=done, mails=deleted))

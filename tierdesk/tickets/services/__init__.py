@@ -9,6 +9,7 @@ from tierdesk.tickets.services.conversation import (
     ticket_event_add,
 )
 from tierdesk.tickets.services.create import may_edit, ticket_create, ticket_update
+from tierdesk.tickets.services.erase import ticket_erase, ticket_erase_by
 from tierdesk.tickets.services.merge import ticket_merge
 from tierdesk.tickets.services.transitions import (
     ACTION_SERVICES,
@@ -42,6 +43,8 @@ __all__ = [
     "ticket_create",
     "ticket_customer_reply",
     "ticket_deliver_fix",
+    "ticket_erase",
+    "ticket_erase_by",
     "ticket_escalate",
     "ticket_event_add",
     "ticket_hand_over",
