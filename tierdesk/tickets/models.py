@@ -380,6 +380,7 @@ class EventKind(models.TextChoices):
     REPRODUCTION_RECORDED = "reproduction_recorded", "Reproduction recorded"
     ASSIGNED = "assigned", "Assigned"
     UNASSIGNED = "unassigned", "Unassigned"
+    SECRETS_MASKED = "secrets_masked", "Secrets masked in stored text"
 
 
 class ImmutableError(RuntimeError):
