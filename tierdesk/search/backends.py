@@ -152,20 +152,22 @@ def _pg(
     return rows, count
 
 
-# A text the planner expects in fewer documents than this is found through its GIN index
-# alone — every match read, then the access subquery joined — and the document scope is
-# left out: with it the planner also reads the scope's whole index into a bitmap to AND
-# with the few matches, which costs more than it saves. From here up the newest-first walk
-# of the scope's index reaches COUNT_CAP + 1 matches sooner than the GIN index reads them.
-COMMON_MATCHES = 10 * (COUNT_CAP + 1)
-
-
 def _common(tsv: str, text: str) -> bool:
-    """Whether the planner expects `text` in COMMON_MATCHES documents or more (its own
-    estimate from the column's statistics: a plan, not a query). No text: the walk."""
+    """Whether the newest-first walk of the document scope's index finds a common word's
+    matches sooner than its GIN index reads them all. From the planner's own estimates —
+    M documents hold the text, N documents in all (a plan and the table's statistics, not
+    a search): the walk reads about COUNT_CAP × N / M documents to find COUNT_CAP of the
+    scope's matches, the GIN index all M, so the walk wins from M ≥ √(COUNT_CAP × N)
+    (about 31,600 of a million). Below that the scope is left out: the planner would also
+    read the scope's whole index into a bitmap to AND with the few matches, which costs
+    more than it saves. No text: the walk."""
     if not text.strip():
         return True
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'search_searchdocument'::regclass"
+        )
+        documents = max(float(cursor.fetchone()[0]), 0.0)
         cursor.execute(
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_searchdocument d WHERE d.{tsv} @@ "
             f"{_PG_QUERY}",
@@ -174,7 +176,8 @@ def _common(tsv: str, text: str) -> bool:
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return plan[0]["Plan"]["Plan Rows"] >= COMMON_MATCHES
+    matches = float(plan[0]["Plan"]["Plan Rows"])
+    return matches * matches >= (COUNT_CAP + 1) * documents
 
 
 def _like_escape(text: str) -> str:
