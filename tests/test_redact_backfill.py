@@ -202,6 +202,11 @@ def test_the_command_resumes_and_prints_no_value(world, settings, old_rows, caps
     assert "1 with secrets" in out and "masked:" in out and "password" in out
     assert not any(s in out for s in SECRETS)
     assert main(["redact-backfill", "--batch", "0"]) == 2
+    # (the parser, built before Django is set up, keeps its own copy of the default)
+    from tierdesk.cli import redact
+    from tierdesk.logs import backfill as module
+
+    assert redact.DEFAULT_BATCH == module.DEFAULT_BATCH
 
 
 def test_only_the_system_masks_stored_text(world):

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import argparse
 
+# As `tierdesk.logs.backfill.DEFAULT_BATCH`: the parser is built before Django is set up,
+# so nothing that imports models is imported here.
+DEFAULT_BATCH = 200
+
 
 def cmd_redact_backfill(args: argparse.Namespace) -> int:
     from tierdesk.logs.backfill import backfill
@@ -36,8 +40,6 @@ def cmd_redact_backfill(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub, command) -> None:
-    from tierdesk.logs.backfill import DEFAULT_BATCH
-
     parser = command(
         sub,
         "redact-backfill",
