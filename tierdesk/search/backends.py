@@ -168,11 +168,11 @@ def _common(tsv: str, text: str) -> bool:
             "SELECT reltuples FROM pg_class WHERE oid = 'search_searchdocument'::regclass"
         )
         documents = max(float(cursor.fetchone()[0]), 0.0)
-        cursor.execute(
+        estimate = (
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_searchdocument d WHERE d.{tsv} @@ "
-            f"{_PG_QUERY}",
-            [text, text, text],
+            f"{_PG_QUERY}"
         )
+        cursor.execute(estimate, [text, text, text])
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
