@@ -12,9 +12,12 @@ every document holds the common words of a failing flow, a word shared by one ti
 
 Then `GET /api/v1/search?q=…` is called through Django's test client — the whole API
 path: authentication, the access subquery, the query, the snippets, the JSON — as an L2
-agent (sees every ticket) and as a partner's L1 agent (sees one partner's), for a common
-word, a rare word, a phrase with a filter, a ticket reference and a piece of a flow ID.
-It reports the median and the 95th percentile of `--repeat` calls of each.
+agent (sees every ticket), as a partner's L1 agent (sees one partner's) and as one of
+that partner's customers (CUSTOMER_TICKETS of its tickets, spread over its history, are
+theirs: a common word's newest matches are not theirs), for a
+common word, a rare word, a phrase with a filter, a ticket reference and a piece of a
+flow ID. It reports the median and the 95th percentile of `--repeat` calls of each, and
+the machine's load average before and after (the figures depend on what else runs).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 PARTNERS = 20
 RARE_EVERY = 20_000
+CUSTOMER_TICKETS = 40
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -68,7 +72,7 @@ def setup_django(url: str) -> None:
 
 
 def people():
-    """Two partners' worth of people: an L2 agent and an L1 agent of the first partner."""
+    """The partners, an L2 agent, and an L1 agent and a customer of the first partner."""
     from tierdesk.accounts.models import Organisation, User
     from tierdesk.accounts.services import organisation_create, user_create
 
@@ -80,7 +84,11 @@ def people():
         partners.append(org or organisation_create(name=f"Bench partner {n}", kind="partner"))
     vendor = Organisation.objects.get(kind="vendor")
     users = {}
-    for key, org, role in (("l2", vendor, "l2_agent"), ("l1", partners[0], "l1_agent")):
+    for key, org, role in (
+        ("l2", vendor, "l2_agent"),
+        ("l1", partners[0], "l1_agent"),
+        ("customer", partners[0], "customer"),
+    ):
         email = f"bench-{key}@example.test"
         users[key] = User.objects.filter(email=email).first() or user_create(
             email=email, organisation=org, role=role, password="bench-password-1"
@@ -132,6 +140,26 @@ def generate(n: int, partners) -> None:
     print(f"generated {n:,} tickets with their documents in {time.perf_counter() - t0:.1f} s")
 
 
+def give_customer_tickets(n: int, partner, customer) -> None:
+    """CUSTOMER_TICKETS of the partner's tickets, evenly spread over its history, become
+    the customer's (idempotent)."""
+    from django.db import connection, transaction
+
+    step = max(PARTNERS, n // CUSTOMER_TICKETS // PARTNERS * PARTNERS)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            'UPDATE "tickets_ticket" SET customer_id = %s WHERE partner_id = %s '
+            "AND (number - 100000) %% %s = 0 AND customer_id IS DISTINCT FROM %s",
+            [customer.pk, partner.pk, step, customer.pk],
+        )
+        cur.execute(
+            'UPDATE "search_searchdocument" d SET customer_id = t.customer_id FROM '
+            '"tickets_ticket" t WHERE t.id = d.ticket_id AND t.customer_id = %s '
+            "AND d.customer_id IS DISTINCT FROM t.customer_id",
+            [customer.pk],
+        )
+
+
 def count() -> int:
     from tierdesk.search.models import SearchDocument
 
@@ -146,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
     partners, users = people()
     if args.regenerate or count() != args.tickets:
         generate(args.tickets, partners)
+    give_customer_tickets(args.tickets, partners[0], users["customer"])
     sample = 100000 + args.tickets // 2
     flow_piece = __import__("hashlib").md5(str(args.tickets // 2).encode()).hexdigest()[:10]
     queries = [
@@ -156,8 +185,9 @@ def run(args: argparse.Namespace) -> int:
         ("piece of a flow ID", flow_piece),
     ]
     print(f"{count():,} tickets; {args.repeat} calls each; milliseconds through the API")
-    print(f"{'who':<6} {'query':<26} {'median':>8} {'p95':>8} {'found':>7}")
-    for who in ("l2", "l1"):
+    print("load average (1, 5, 15 min) before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(f"{'who':<8} {'query':<26} {'median':>8} {'p95':>8} {'found':>7}")
+    for who in ("l2", "l1", "customer"):
         client = Client()
         client.force_login(users[who])
         for name, q in queries:
@@ -171,7 +201,8 @@ def run(args: argparse.Namespace) -> int:
                 found = response.json()["count"]
             timings.sort()
             p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-            print(f"{who:<6} {name:<26} {statistics.median(timings):8.1f} {p95:8.1f} {found:>7}")
+            print(f"{who:<8} {name:<26} {statistics.median(timings):8.1f} {p95:8.1f} {found:>7}")
+    print("load average (1, 5, 15 min) after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 
 

@@ -433,3 +433,32 @@ def test_storing_a_large_log_keeps_memory_bounded_by_the_batch(world):
     assert log_file.lines > 20_000
     assert peak < STORE_PEAK_BOUND
     assert ZoneInfo(log_file.zone)
+
+
+# ---------------------------------------------------------------------------------------
+# One reader for log text (the locator and triage)
+# ---------------------------------------------------------------------------------------
+class _Stored:
+    """An attachment's stored file, as `attachment.file` gives it."""
+
+    def __init__(self, data: bytes | None):
+        self.data = data
+
+    def open(self, mode: str = "rb"):
+        if self.data is None:
+            raise FileNotFoundError("gone from storage")
+        return io.BytesIO(self.data)
+
+
+def test_the_head_of_a_log_is_cut_at_a_character_and_a_missing_file_reads_empty():
+    from types import SimpleNamespace
+
+    from tierdesk.logs.reading import log_head
+
+    text = "Größe überschritten\n"
+    data = text.encode()
+    cut = data.index("ö".encode()) + 1  # inside the two bytes of "ö"
+    assert log_head(SimpleNamespace(file=_Stored(data)), cut) == "Gr"
+    assert log_head(SimpleNamespace(file=_Stored(data)), 1000) == text
+    assert log_head(SimpleNamespace(file=_Stored(b"bad \xff byte")), 100) == "bad \ufffd byte"
+    assert log_head(SimpleNamespace(file=_Stored(None)), 100) == ""

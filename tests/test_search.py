@@ -10,15 +10,16 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from tests.factories import ACME_FLOW, GLOBEX_FLOW, new_ticket, ticket_at
+from tests.factories import ACME_FLOW, GLOBEX_FLOW, PEOPLE, new_ticket, ticket_at
 from tierdesk.accounts.models import Organisation
 from tierdesk.core.errors import InvalidInput
 from tierdesk.logs import services as logs
 from tierdesk.search.models import ErrorSignature, SearchDocument
 from tierdesk.search.query import parse_query
-from tierdesk.search.selectors import search, similar_tickets
+from tierdesk.search.selectors import document_scope, search, similar_tickets
 from tierdesk.search.signatures import normalise, signature
 from tierdesk.tickets import services
+from tierdesk.tickets.access import visible_tickets
 from tierdesk.tickets.models import AttachmentKind
 
 ON_POSTGRES = connection.vendor == "postgresql"
@@ -173,7 +174,19 @@ def test_the_document_follows_every_write(world, acme_ticket):
 # ---------------------------------------------------------------------------------------
 # Access inside the query
 # ---------------------------------------------------------------------------------------
-def test_another_partners_tickets_never_appear_in_results_or_counts(world, acme_ticket):
+@pytest.fixture(params=["walk", "gin"])
+def either_path(request, monkeypatch):
+    """On PostgreSQL a scoped search walks the scope's index (a common word) or reads the
+    GIN index alone (a rare one): access must hold on both paths."""
+    from tierdesk.search import backends
+
+    monkeypatch.setattr(backends, "_common", lambda tsv, text: request.param == "walk")
+    return request.param
+
+
+def test_another_partners_tickets_never_appear_in_results_or_counts(
+    world, acme_ticket, either_path
+):
     # given Globex's ticket with the same word
     new_ticket(world, partner="globex", title="Invoices stuck in quarantine at Globex")
     # when Acme's agent, Acme's customer and Globex's agent search
@@ -189,7 +202,7 @@ def test_another_partners_tickets_never_appear_in_results_or_counts(world, acme_
     assert search(world.actor("l2"), "quarantine").count == 2
 
 
-def test_internal_notes_and_logs_are_for_staff_only(world, acme_ticket):
+def test_internal_notes_and_logs_are_for_staff_only(world, acme_ticket, either_path):
     ticket = acme_ticket
     services.message_add(
         actor=world.actor("acme_l1"),
@@ -219,6 +232,31 @@ def test_l3_finds_only_escalated_tickets(world):
     l3 = search(world.actor("l3"), "orders")
     assert numbers(l3) == [escalated.number] and l3.count == 1
     assert at_l2.number in numbers(search(world.actor("l2"), "orders"))
+
+
+def test_the_document_scope_narrows_and_never_hides_what_access_allows(world, acme_ticket):
+    # given tickets of both partners, of the desk's own customers, and one escalated
+    new_ticket(world, partner="globex", title="Invoices stuck in quarantine at Globex")
+    new_ticket(world, partner="vendor", title="Direct customer's quarantine")
+    ticket_at(world, "in_progress@L3")
+    everyone = set(SearchDocument.objects.values_list("ticket_id", flat=True))
+    for key in PEOPLE:
+        actor = world.actor(key)
+        visible = set(visible_tickets(actor).values_list("pk", flat=True))
+        scope = document_scope(actor)
+        # the scope restated on the documents never hides a ticket access allows
+        if scope is None:
+            assert actor.sees_all_partners or actor.role == "l3_engineer", key
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.ticket_id FROM search_searchdocument d WHERE {scope[0]}", scope[1]
+            )
+            scoped = {row[0] for row in cursor.fetchall()}
+        assert visible <= scoped < everyone, key
+    # and through the scope each finds what access allows
+    assert numbers(search(world.actor("acme_customer"), "quarantine")) == [acme_ticket.number]
+    assert numbers(search(world.actor("globex_l1"), "quarantine")) != [acme_ticket.number]
 
 
 def test_snippets_escape_what_people_wrote(world):

@@ -200,7 +200,7 @@ def partner_site(tmp_path, asgi_site, branded):
 
 
 def test_the_widget_on_a_partners_site_chats_without_our_cookies(
-    browser, browser_context_args, pair, asgi_site, partner_site, branded
+    browser, browser_context_args, pair, asgi_site, partner_site, branded, tmp_path
 ):
     from tierdesk.chat import services
     from tierdesk.chat.models import WidgetSettings
@@ -233,6 +233,29 @@ def test_the_widget_on_a_partners_site_chats_without_our_cookies(
     frame.get_by_label("Message").fill("The orders flow fails")
     frame.get_by_role("button", name="Send", exact=True).click()
     expect(_lines(agent).filter(has_text="The orders flow fails")).to_have_count(1)
+    # when the agent sends a knowledge-base article and a file
+    agent.get_by_label("Find an article to send").fill("OAuth token")
+    agent.locator("#chat-articles").get_by_role("button", name="Search").click()
+    result = agent.locator(".chat-article-results li").first
+    title = result.inner_text().split("\n")[0].strip()
+    result.get_by_role("button", name="Send").click()
+    agent.get_by_label("Attach a file").set_input_files(
+        files=[{"name": "run.log", "mimeType": "text/plain", "buffer": PLAIN_LOG}]
+    )
+    agent.get_by_label("Kind").select_option("log")
+    agent.get_by_role("button", name="Send file").click()
+    # then the visitor reads the article as a link to the help page
+    article = frame.locator("#chat-lines li.chat-article a")
+    expect(article).to_have_text(title)
+    assert "/portal/help/" in (article.get_attribute("href") or "")
+    # and fetches the file with the chat's token from the frame, as a download
+    link = frame.locator("#chat-lines li.chat-file a", has_text="run.log")
+    expect(link).to_be_visible()
+    with page.expect_download() as download:
+        link.click()
+    saved = tmp_path / "run.log"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == PLAIN_LOG
     # and no cookie of the support site was needed or set
     assert [c for c in context.cookies() if c["name"] == "sessionid"] == []
     context.close()

@@ -21,6 +21,7 @@ Services are atomic, so a refused command leaves nothing half-written.
     tierdesk mail-reprocess ID …           process held mail again (see tierdesk/cli/mail.py)
     tierdesk calendar day|hours|replan     change an SLA calendar (see tierdesk/cli/calendar.py)
     tierdesk secrets rotate                re-encrypt stored secrets with the first key
+    tierdesk redact-backfill [--dry-run]   mask secrets stored before redaction (cli/redact.py)
     tierdesk sbom [--output FILE]          the software bill of materials (CycloneDX JSON)
 """
 
@@ -323,12 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--format", choices=("json", "csv"), help="default: from the file")
 
-    from tierdesk.cli import calendar, keys, mail, sbom
+    from tierdesk.cli import calendar, keys, mail, redact, sbom
 
     mail.add_commands(sub, _command)
     calendar.add_commands(sub, _command)
     keys.add_commands(sub, _command)
     sbom.add_commands(sub, _command)
+    redact.add_commands(sub, _command)
     return parser
 
 

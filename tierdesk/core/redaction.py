@@ -298,3 +298,15 @@ def redact_file(source: IO[bytes], target: IO[bytes], *, chunk_size: int = CHUNK
 def redact_fields(values: dict[str, object]) -> dict[str, object]:
     """Every text value of a mapping of fields masked (ticket fields, pasted logs)."""
     return {k: redact_text(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def redact_value(value: object, counts: Counter[str]) -> object:
+    """A JSON value (a snapshot, an event's data) with every string in it masked, keys
+    kept; what was masked is added to `counts`."""
+    if isinstance(value, str):
+        return _apply(value, counts)
+    if isinstance(value, list):
+        return [redact_value(v, counts) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_value(v, counts) for k, v in value.items()}
+    return value

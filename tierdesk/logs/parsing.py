@@ -30,6 +30,8 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 MAX_LINE_BYTES = 64 * 1024
+# How log bytes become text, here and in `logs.reading`: a byte that is not UTF-8 is U+FFFD.
+ENCODING, ERRORS = "utf-8", "replace"
 MAX_MESSAGE = 2000
 
 TRACE, DEBUG, INFO, WARN, ERROR, FATAL = 10, 20, 30, 40, 50, 60
@@ -101,7 +103,7 @@ def parse(handle: IO[bytes], *, default_zone: str = "UTC") -> Iterator[Line]:
                 if not rest or rest.endswith(b"\n"):
                     break
         number += 1
-        text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        text = raw.decode(ENCODING, ERRORS).rstrip("\r\n")
         line = parse_line(text, number=number, offset=offset, zone=zone, previous=previous)
         offset += size
         if line is None:

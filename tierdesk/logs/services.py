@@ -10,7 +10,7 @@ from django.dispatch import Signal
 from tierdesk.core import clock
 from tierdesk.core.actor import SYSTEM, Actor
 from tierdesk.core.errors import Forbidden
-from tierdesk.logs import parsing
+from tierdesk.logs import parsing, reading
 from tierdesk.logs.models import LogFile, LogLine, ParseStatus
 from tierdesk.logs.selectors import ticket_zone
 from tierdesk.tickets.access import get_attachment
@@ -79,7 +79,7 @@ def _store_lines(attachment, ticket_id: int, zone: str):
     lines = errors = 0
     first = last = None
     batch: list[LogLine] = []
-    with attachment.file.open("rb") as handle:
+    with reading.open_log(attachment) as handle:
         for line in parsing.parse(handle, default_zone=zone):
             lines += 1
             errors += line.is_error and not line.continuation

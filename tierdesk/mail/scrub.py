@@ -18,6 +18,7 @@ import email
 import email.policy
 import io
 import quopri
+from collections import Counter
 
 from tierdesk.core.redaction import redact, redact_file
 
@@ -25,7 +26,7 @@ from tierdesk.core.redaction import redact, redact_file
 MIME_PASS_LIMIT = 50 * 1024 * 1024
 
 
-def _encoded_parts(raw: bytes) -> bytes:
+def _encoded_parts(raw: bytes, found: Counter[str]) -> bytes:
     try:
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception:  # an unreadable mail is held as it came; pass 2 still runs
@@ -43,6 +44,7 @@ def _encoded_parts(raw: bytes) -> bytes:
         text, counts = redact(payload.decode("utf-8", "surrogateescape"))
         if not counts:
             continue
+        found.update(counts)
         data = text.encode("utf-8", "surrogateescape")
         if encoding == "base64":
             part.set_payload(base64.encodebytes(data).decode("ascii"))
@@ -59,8 +61,14 @@ def _encoded_parts(raw: bytes) -> bytes:
 
 def scrub_mail(raw: bytes) -> bytes:
     """The raw mail with every secret masked (see the module)."""
+    return scrub_mail_counted(raw)[0]
+
+
+def scrub_mail_counted(raw: bytes) -> tuple[bytes, dict[str, int]]:
+    """The raw mail with every secret masked, and how many of each kind were."""
+    found: Counter[str] = Counter()
     if len(raw) <= MIME_PASS_LIMIT:
-        raw = _encoded_parts(raw)
+        raw = _encoded_parts(raw, found)
     out = io.BytesIO()
-    redact_file(io.BytesIO(raw), out)
-    return out.getvalue()
+    found.update(redact_file(io.BytesIO(raw), out))
+    return out.getvalue(), dict(found)

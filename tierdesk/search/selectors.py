@@ -88,6 +88,22 @@ def _filtered(actor: Actor, parsed: Parsed) -> QuerySet[Ticket]:
     return tickets
 
 
+def document_scope(actor: Actor) -> tuple[str, list] | None:
+    """The access rule restated on the search document's own columns (`d.`), or None
+    where it has none: a partner's people see their partner's documents, a customer
+    their own. Beside the access subquery, never instead of it — it only narrows, the
+    subquery decides — so that one index, (partner, ticket) or (customer, ticket),
+    serves the restriction and the newest-first walk of a common word's matches; without
+    it, a partner's newest matches are sought among every partner's documents."""
+    if actor.sees_all_partners or actor.org_id is None:
+        return None
+    if actor.is_customer and actor.user_id is not None:
+        return "d.customer_id = %s AND d.partner_id = %s", [actor.user_id, actor.org_id]
+    if actor.is_partner_staff:
+        return "d.partner_id = %s", [actor.org_id]
+    return None
+
+
 def _cursor_out(score: float, ticket_id: int) -> str:
     raw = json.dumps([score, ticket_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -128,7 +144,12 @@ def search(
         # (someone who sees every ticket, with no filter, needs no subquery at all)
         allowed = _filtered(actor, parsed).order_by().values("pk").query.sql_with_params()
     rows, count = backends.run(
-        parsed, allowed, staff=not actor.is_customer, after=after, limit=limit + 1
+        parsed,
+        allowed,
+        scope=document_scope(actor),
+        staff=not actor.is_customer,
+        after=after,
+        limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]

@@ -384,6 +384,7 @@ class EventKind(models.TextChoices):
     ACCESS_REVOKED = "access_revoked", "Support access revoked"
     ACCESS_EXPIRING = "access_expiring", "Support access about to end"
     ACCESS_REVOKE_ASKED = "access_revoke_asked", "Customer asked to revoke support access"
+    SECRETS_MASKED = "secrets_masked", "Secrets masked in stored text"
 
 
 # Events an outer app records about a ticket without changing it (`ticket_event_add`).

@@ -75,6 +75,7 @@ EVENT = {
     "access_revoked": _("Support access revoked"),
     "access_expiring": _("Support access about to end"),
     "access_revoke_asked": _("Customer asked to revoke support access"),
+    "secrets_masked": _("Secrets masked in stored text"),
 }
 ACTION = {
     "take": _("Take"),

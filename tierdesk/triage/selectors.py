@@ -15,6 +15,7 @@ from django.db.models import Count, Max
 from tierdesk.core.actor import Actor
 from tierdesk.kb.access import is_vendor_staff, visible_articles
 from tierdesk.kb.models import ArticleStatus
+from tierdesk.logs.reading import log_head
 from tierdesk.tickets import access as ticket_access
 from tierdesk.tickets.models import Ticket
 from tierdesk.triage.engine import Finding, RuleSpec, Source, compile_rule, diagnose
@@ -41,14 +42,6 @@ def text_sources(text: str = "", log: str = "") -> list[Source]:
     return [Source("text", text or ""), Source("log", log or "", numbered=True)]
 
 
-def _attachment_text(attachment) -> str:
-    try:
-        with attachment.file.open("rb") as handle:
-            return handle.read(ATTACHMENT_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
 def ticket_sources(actor: Actor, ticket: Ticket) -> list[Source]:
     """The ticket's texts this actor may read: the report, pasted log, text attachments
     and messages (a customer's view has no internal notes or files)."""
@@ -62,7 +55,7 @@ def ticket_sources(actor: Actor, ticket: Ticket) -> list[Source]:
     for attachment in attachments[:MAX_ATTACHMENTS]:
         if attachment.is_text:
             name = f"attachment:{attachment.filename}"
-            sources.append(Source(name, _attachment_text(attachment), numbered=True))
+            sources.append(Source(name, log_head(attachment, ATTACHMENT_BYTES), numbered=True))
     messages = ticket_access.visible_messages(actor, ticket).order_by("pk")
     for message in messages.exclude(body__startswith=PROBE_NOTE_MARK):
         sources.append(Source(f"message:{message.pk}", message.body))
