@@ -5,3 +5,10 @@ class AutomationConfig(AppConfig):
     name = "tierdesk.automation"
     label = "automation"
     verbose_name = "Automations"
+
+    def ready(self) -> None:
+        from tierdesk.automation import services
+        from tierdesk.tickets import bus
+
+        # After commit: an event rule acts in transactions of its own, on a durable event.
+        bus.subscribe(services.on_ticket_event, phase=bus.AFTER_COMMIT, order=bus.ORDER_ROTA + 5)
