@@ -219,7 +219,7 @@ def test_rules_people_write_act_through_the_ticket_services_and_are_recorded(wor
             "trigger": "event",
             "event": "customer_replied",
             "conditions": [{"field": "level", "op": "eq", "value": 1}],
-            "actions": [
+            "steps": [
                 {"type": "add_tag", "tag": "answered"},
                 {"type": "notify", "to": "assignee"},
             ],
@@ -231,7 +231,7 @@ def test_rules_people_write_act_through_the_ticket_services_and_are_recorded(wor
         data={
             "name": "Incidents are urgent",
             "conditions": [{"field": "incident", "op": "eq", "value": True}],
-            "actions": [{"type": "set_priority", "priority": "urgent"}],
+            "steps": [{"type": "set_priority", "priority": "urgent"}],
         },
     )
     replied = ticket_at(world, "waiting@L1")
@@ -269,7 +269,7 @@ def test_a_refusal_by_the_gates_is_recorded_and_not_retried(world):
         data={
             "name": "Close everything",
             "conditions": [{"field": "level", "op": "eq", "value": 1}],
-            "actions": [
+            "steps": [
                 {"type": "add_tag", "tag": "tried"},
                 {"type": "run_action", "action": "close"},
             ],

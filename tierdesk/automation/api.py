@@ -27,9 +27,9 @@ def rule_out(rule: Rule) -> dict:
         "enabled": rule.enabled,
         "plans": list(rule.plans or []),
         "trigger": rule.trigger,
-        "event": rule.event,
+        "event": rule.event or None,
         "conditions": list(rule.conditions or []),
-        "actions": list(services.engine.actions_of(rule)),
+        "steps": list(services.engine.actions_of(rule)),
         "params": dict(rule.params or {}),
         "position": rule.position,
         "updated_at": rule.updated_at,
@@ -46,7 +46,7 @@ def dry_run_out(planned: list[Planned], at) -> dict:
                 "ticket_id": p.ticket_id,
                 "number": p.number,
                 "what": p.why or p.key,
-                "actions": list(p.actions),
+                "steps": list(p.actions),
             }
             for p in planned
         ],
@@ -74,6 +74,7 @@ def create_rule(request: HttpRequest, payload: RuleIn):
     data = payload.dict()
     data["plans"] = [getattr(p, "value", p) for p in data["plans"]]
     data["trigger"] = getattr(data["trigger"], "value", data["trigger"])
+    data["event"] = getattr(data["event"], "value", data["event"]) or ""
     rule = services.rule_create(actor=request_actor(request), data=data)
     return Status(201, rule_out(rule))
 
@@ -99,8 +100,9 @@ def update_rule(request: HttpRequest, rule_id: int, payload: RulePatch):
     changes = payload.dict(exclude_unset=True)
     if "plans" in changes and changes["plans"] is not None:
         changes["plans"] = [getattr(p, "value", p) for p in changes["plans"]]
-    if changes.get("trigger") is not None:
-        changes["trigger"] = getattr(changes["trigger"], "value", changes["trigger"])
+    for key in ("trigger", "event"):
+        if key in changes:
+            changes[key] = getattr(changes[key], "value", changes[key]) or ""
     rule = services.rule_update(actor=request_actor(request), rule_id=rule_id, changes=changes)
     return rule_out(rule)
 

@@ -90,7 +90,7 @@ def params_of(rule: Rule, plan: str | None = None) -> dict[str, Any]:
 
 
 def actions_of(rule: Rule) -> tuple[dict[str, Any], ...]:
-    return tuple(BUILTIN_ACTIONS.get(rule.builtin) or rule.actions)
+    return tuple(BUILTIN_ACTIONS.get(rule.builtin) or rule.steps)
 
 
 def _planned(

@@ -47,7 +47,7 @@ class Rule(TimeStamped):
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)
     event = models.CharField(max_length=30, blank=True, help_text="The ticket event kind.")
     conditions = models.JSONField(default=list, blank=True)
-    actions = models.JSONField(default=list, blank=True)
+    steps = models.JSONField(default=list, blank=True, help_text="The actions, in order.")
     params = models.JSONField(default=dict, blank=True)
     position = models.PositiveIntegerField(default=100)
 

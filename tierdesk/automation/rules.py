@@ -1,7 +1,7 @@
 """The vocabulary of a rule, and its checks (pure: no database).
 
 A condition is `{"field": …, "op": "eq" | "ne" | "in", "value": …}` over a ticket's
-fields; an action is `{"type": …, …}`. `check_rule` returns every problem at once as
+fields; an action (a step) is `{"type": …, …}`. `check_rule` returns every problem at once as
 `{field: message}` (the API's 422 `fields`); `conditions_q` turns checked conditions into
 one ORM filter, so the dry run and the run select the same tickets.
 """
@@ -68,9 +68,9 @@ def check_conditions(conditions: Any) -> dict[str, str]:
 
 def check_actions(actions: Any) -> dict[str, str]:
     if not isinstance(actions, list) or not actions:
-        return {"actions": "must be a non-empty list"}
+        return {"steps": "must be a non-empty list"}
     for i, a in enumerate(actions):
-        where = f"actions[{i}]"
+        where = f"steps[{i}]"
         if not isinstance(a, Mapping) or a.get("type") not in ACTION_TYPES:
             return {where: f"type must be one of {', '.join(ACTION_TYPES)}"}
         kind = a["type"]

@@ -11,11 +11,12 @@ from pydantic import ConfigDict, Field
 from tierdesk.automation.models import Builtin as BuiltinChoices
 from tierdesk.automation.models import Trigger as TriggerChoices
 from tierdesk.core.api_support import api_enum
-from tierdesk.directory.models import SupportPlan as SupportPlanChoices
+from tierdesk.directory.api import SupportPlan
+from tierdesk.tickets.api_enums import EventKind
 
 RuleTrigger = api_enum("RuleTrigger", TriggerChoices, doc="When a rule runs.")
 BuiltinRule = api_enum("BuiltinRule", BuiltinChoices, doc="Which built-in rule this is.")
-RulePlan = api_enum("RulePlan", SupportPlanChoices, doc="A support plan.")
+RulePlan = SupportPlan
 
 CONDITIONS_DOC = (
     "All must hold: {field, op, value}; field one of status, level, priority, incident, "
@@ -37,7 +38,7 @@ _EXAMPLE = {
     "trigger": "event",
     "event": "created",
     "conditions": [{"field": "incident", "op": "eq", "value": True}],
-    "actions": [
+    "steps": [
         {"type": "set_priority", "priority": "urgent"},
         {"type": "add_tag", "tag": "incident"},
         {"type": "notify", "to": "leads"},
@@ -54,9 +55,11 @@ class RuleIn(Schema):
         default_factory=list, description="Support plans it applies to; empty: all."
     )
     trigger: RuleTrigger = Field("schedule")  # type: ignore[valid-type]
-    event: str = Field("", max_length=30, description="The ticket event kind (event rules).")
+    event: EventKind | None = Field(  # type: ignore[valid-type]
+        None, description="The ticket event that triggers an event rule."
+    )
     conditions: list[dict[str, Any]] = Field(default_factory=list, description=CONDITIONS_DOC)
-    actions: list[dict[str, Any]] = Field(..., description=ACTIONS_DOC)
+    steps: list[dict[str, Any]] = Field(..., description=ACTIONS_DOC)
     position: int = Field(100, ge=0, description="Rules run in this order.")
     partner_id: int | None = Field(
         None, description="The vendor's admin: only this partner's tickets (empty: all)."
@@ -78,9 +81,9 @@ class RulePatch(Schema):
     enabled: bool | None = None
     plans: list[RulePlan] | None = None  # type: ignore[valid-type]
     trigger: RuleTrigger | None = None  # type: ignore[valid-type]
-    event: str | None = Field(None, max_length=30)
+    event: EventKind | None = None  # type: ignore[valid-type]
     conditions: list[dict[str, Any]] | None = Field(None, description=CONDITIONS_DOC)
-    actions: list[dict[str, Any]] | None = Field(None, description=ACTIONS_DOC)
+    steps: list[dict[str, Any]] | None = Field(None, description=ACTIONS_DOC)
     params: dict[str, Any] | None = Field(None, description=PARAMS_DOC)
     position: int | None = Field(None, ge=0)
 
@@ -95,9 +98,9 @@ class RuleOut(Schema):
     enabled: bool
     plans: list[RulePlan]  # type: ignore[valid-type]
     trigger: RuleTrigger  # type: ignore[valid-type]
-    event: str
+    event: EventKind | None  # type: ignore[valid-type]
     conditions: list[dict[str, Any]]
-    actions: list[dict[str, Any]]
+    steps: list[dict[str, Any]] = Field(description=ACTIONS_DOC)
     params: dict[str, Any]
     position: int
     updated_at: datetime
@@ -109,7 +112,7 @@ class DryRunItem(Schema):
     ticket_id: int
     number: int
     what: str = Field(description="The round: reminder 2, no reply, close…")
-    actions: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
 
 
 class DryRunOut(Schema):

@@ -32,9 +32,9 @@ from tierdesk.directory.models import SupportPlan
 from tierdesk.tickets.models import TicketEvent
 
 log = logging.getLogger(__name__)
-FIELDS = ("name", "enabled", "plans", "trigger", "event", "conditions", "actions", "params",
+FIELDS = ("name", "enabled", "plans", "trigger", "event", "conditions", "steps", "params",
           "position", "partner_id")  # fmt: skip
-FIXED_FOR_BUILTIN = ("trigger", "event", "conditions", "actions", "partner_id")
+FIXED_FOR_BUILTIN = ("trigger", "event", "conditions", "steps", "partner_id")
 PARAM_RANGE = (1, 30)
 
 
@@ -83,7 +83,7 @@ def _check(values: dict[str, Any], builtin: str) -> None:
     if not builtin:
         errors |= rules.check_trigger(values.get("trigger"), values.get("event") or "")
         errors |= rules.check_conditions(values.get("conditions"))
-        errors |= rules.check_actions(values.get("actions"))
+        errors |= rules.check_actions(values.get("steps"))
     errors |= _check_params(builtin, values.get("params"))
     if errors:
         raise InvalidInput(errors)
@@ -114,7 +114,7 @@ def rule_create(*, actor: Actor, data: dict[str, Any]) -> Rule:
         raise InvalidInput({key: "is not a field of a rule" for key in unknown})
     values = {
         "enabled": True, "plans": [], "trigger": Trigger.SCHEDULE, "event": "",
-        "conditions": [], "actions": [], "params": {}, "position": 100, **data,
+        "conditions": [], "steps": [], "params": {}, "position": 100, **data,
     }  # fmt: skip
     values["event"] = values.get("event") or ""
     _check(values, "")

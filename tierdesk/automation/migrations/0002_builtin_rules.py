@@ -54,7 +54,7 @@ def add(apps, schema_editor):
                 "name": name,
                 "position": position,
                 "conditions": conditions,
-                "actions": actions,
+                "steps": actions,
                 "params": params,
                 "trigger": "schedule",
             },

@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0005_attachment_redactions'),
+        ("tickets", "0005_attachment_redactions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticket',
-            name='resolution_cause',
-            field=models.CharField(blank=True, choices=[('connectivity', 'Connectivity'), ('credentials', 'Credentials / login'), ('configuration', 'Flow configuration'), ('usage', 'Usage question'), ('third_party', 'Third-party system'), ('platform_defect', 'Platform defect'), ('duplicate', 'Duplicate'), ('no_reply', 'No reply from the customer'), ('other', 'Other')], max_length=20),
+            model_name="ticket",
+            name="resolution_cause",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("connectivity", "Connectivity"),
+                    ("credentials", "Credentials / login"),
+                    ("configuration", "Flow configuration"),
+                    ("usage", "Usage question"),
+                    ("third_party", "Third-party system"),
+                    ("platform_defect", "Platform defect"),
+                    ("duplicate", "Duplicate"),
+                    ("no_reply", "No reply from the customer"),
+                    ("other", "Other"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
