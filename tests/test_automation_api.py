@@ -180,3 +180,20 @@ def test_the_dry_run_lists_the_open_tickets_a_rule_acts_on_and_changes_nothing(w
     # the whole next run too
     everything = send(client, "post", "/automation/dry-run").json()["items"]
     assert ticket.number in [i["number"] for i in everything]
+
+
+def test_a_partner_rule_assigns_only_to_the_partners_people_and_only_at_l1(world):
+    client = client_for(world, "acme_admin")
+    to_l2 = {**RULE, "steps": [{"type": "assign", "assignee_id": world.user("l2").pk}]}
+    refused = send(client, "post", "/automation/rules", to_l2)
+    assert refused.status_code == 422 and "steps[0]" in refused.json()["fields"]
+    # setting the priority: the partner's L1 tickets only (where its admins may edit)
+    rule = send(client, "post", "/automation/rules", RULE).json()
+    from tierdesk.tickets import services as tickets
+
+    at_l1, at_l2 = ticket_at(world, "in_progress@L1"), ticket_at(world, "in_progress@L2")
+    for t, agent in ((at_l1, "acme_l1"), (at_l2, "l2")):
+        tickets.ticket_update(actor=world.actor(agent), ticket_id=t.pk,
+                              changes={"incident": True}, version=None)  # fmt: skip
+    items = send(client, "post", f"/automation/rules/{rule['id']}/dry-run").json()["items"]
+    assert [i["number"] for i in items] == [at_l1.number]

@@ -42,6 +42,7 @@ BUILTIN_CONDITIONS: dict[str, list[dict[str, Any]]] = {
         {"field": "assigned", "op": "eq", "value": False},
     ],
 }
+PARTNER_L1_ONLY = frozenset({"set_priority", "assign"})
 DEFAULT_PARAMS: dict[str, dict[str, int]] = {
     Builtin.REMIND_WAITING: {"business_days": 2, "reminders": 2},
     Builtin.RESOLVE_NO_REPLY: {"business_days": 2, "after_reminders": 2},
@@ -76,6 +77,9 @@ def scope(rule: Rule) -> QuerySet[Ticket]:
     qs = visible_tickets(SYSTEM)
     if rule.partner_id:
         qs = qs.filter(partner_id=rule.partner_id)
+        # A partner's rule changes priority and assignee only where its admins may: at L1.
+        if any(step.get("type") in PARTNER_L1_ONLY for step in actions_of(rule)):
+            qs = qs.filter(level=1)
     if rule.plans:
         qs = qs.filter(_plans_q(list(rule.plans)))
     return qs.filter(conditions_q(list(rule.conditions)))

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import transaction
 
-from tierdesk.accounts.models import Organisation, OrgKind, Role
+from tierdesk.accounts.models import Organisation, OrgKind, Role, User
 from tierdesk.automation import engine, rules
 from tierdesk.automation.access import check_editor, get_rule
 from tierdesk.automation.actions import apply
@@ -103,6 +103,19 @@ def _partner_for(actor: Actor, partner_id: Any) -> Organisation | None:
     return partner
 
 
+def _check_assignees(steps: list[dict[str, Any]], partner: Organisation | None) -> None:
+    """A partner's rule assigns only to that partner's own people (its L1)."""
+    if partner is None:
+        return
+    for i, step in enumerate(steps):
+        if isinstance(step, dict) and step.get("type") == "assign":
+            ours = User.objects.filter(
+                pk=step.get("assignee_id"), membership__organisation_id=partner.pk
+            ).exists()
+            if not ours:
+                raise InvalidInput({f"steps[{i}]": "a partner's rule assigns to its own people"})
+
+
 # --- rules --------------------------------------------------------------------------------
 @transaction.atomic
 def rule_create(*, actor: Actor, data: dict[str, Any]) -> Rule:
@@ -119,6 +132,7 @@ def rule_create(*, actor: Actor, data: dict[str, Any]) -> Rule:
     values["event"] = values.get("event") or ""
     _check(values, "")
     partner = _partner_for(actor, values.pop("partner_id", None))
+    _check_assignees(values["steps"], partner)
     return Rule.objects.create(**values, partner=partner, builtin="")
 
 
@@ -140,6 +154,7 @@ def rule_update(*, actor: Actor, rule_id: int, changes: dict[str, Any]) -> Rule:
     _check(values, rule.builtin)
     if "partner_id" in changes:
         rule.partner = _partner_for(actor, changes["partner_id"])
+    _check_assignees(values["steps"], rule.partner)
     for key in FIELDS:
         if key != "partner_id":
             setattr(rule, key, values[key])
