@@ -89,7 +89,9 @@ def check_actions(actions: Any) -> dict[str, str]:
         value = params[name]
         if allowed is not None and value not in allowed:
             return {where: f"{name} must be one of {', '.join(allowed)}"}
-        if kind == "assign" and (not isinstance(value, int) or isinstance(value, bool)):
+        if kind == "assign" and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31
+        ):
             return {where: "assignee_id must be a person's id"}
         if kind == "add_tag" and not _is_tag(value):
             return {where: "tag must be 1–40 letters, digits, '-' or '_'"}

@@ -14,6 +14,7 @@ from tierdesk.core.api_support import api_enum
 from tierdesk.directory.api import SupportPlan
 from tierdesk.tickets.api_enums import EventKind
 
+MAX_POSITION = 1_000_000
 RuleTrigger = api_enum("RuleTrigger", TriggerChoices, doc="When a rule runs.")
 BuiltinRule = api_enum("BuiltinRule", BuiltinChoices, doc="Which built-in rule this is.")
 RulePlan = SupportPlan
@@ -60,7 +61,7 @@ class RuleIn(Schema):
     )
     conditions: list[dict[str, Any]] = Field(default_factory=list, description=CONDITIONS_DOC)
     steps: list[dict[str, Any]] = Field(..., description=ACTIONS_DOC)
-    position: int = Field(100, ge=0, description="Rules run in this order.")
+    position: int = Field(100, ge=0, le=MAX_POSITION, description="Rules run in this order.")
     partner_id: int | None = Field(
         None, description="The vendor's admin: only this partner's tickets (empty: all)."
     )
@@ -85,7 +86,7 @@ class RulePatch(Schema):
     conditions: list[dict[str, Any]] | None = Field(None, description=CONDITIONS_DOC)
     steps: list[dict[str, Any]] | None = Field(None, description=ACTIONS_DOC)
     params: dict[str, Any] | None = Field(None, description=PARAMS_DOC)
-    position: int | None = Field(None, ge=0)
+    position: int | None = Field(None, ge=0, le=MAX_POSITION)
 
 
 class RuleOut(Schema):

@@ -78,8 +78,8 @@ def _check(values: dict[str, Any], builtin: str) -> None:
     if not isinstance(values.get("enabled"), bool):
         errors["enabled"] = "must be true or false"
     position = values.get("position")
-    if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-        errors["position"] = "must be a whole number ≥ 0"
+    if not isinstance(position, int) or isinstance(position, bool) or not 0 <= position <= 10**6:
+        errors["position"] = "must be a whole number from 0 to 1000000"
     if not builtin:
         errors |= rules.check_trigger(values.get("trigger"), values.get("event") or "")
         errors |= rules.check_conditions(values.get("conditions"))
