@@ -285,3 +285,26 @@ def test_a_refusal_by_the_gates_is_recorded_and_not_retried(world):
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS
     assert services.rules_dry_run(rule=rule) == []
+
+
+def test_the_dry_run_takes_as_many_queries_for_many_waiting_tickets_as_for_few(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(moment: datetime) -> tuple[int, int]:
+        with travel_to(moment), CaptureQueriesContext(connection) as captured:
+            found = services.rules_dry_run()
+        return len(captured), len(found)
+
+    # given 2 tickets waiting since Mon 30 Nov 2026 10:00, reminders due Wed 2 Dec 10:00
+    for _ in range(2):
+        asked(world, "acme", berlin(2026, 11, 30, 10))
+    few, found = queries(berlin(2026, 12, 2, 10))
+    assert found == 2
+    # when 10 more wait as well
+    for _ in range(10):
+        asked(world, "acme", berlin(2026, 11, 30, 10))
+    many, found = queries(berlin(2026, 12, 2, 10))
+    # then the preview reads them with the same number of statements
+    assert found == 12
+    assert many == few
