@@ -55,7 +55,7 @@ class RuleIn(Schema):
     plans: list[RulePlan] = Field(  # type: ignore[valid-type]
         default_factory=list, description="Support plans it applies to; empty: all."
     )
-    trigger: RuleTrigger = Field("schedule")  # type: ignore[valid-type]
+    trigger: RuleTrigger = Field(RuleTrigger("schedule"))  # type: ignore[valid-type]
     event: EventKind | None = Field(  # type: ignore[valid-type]
         None, description="The ticket event that triggers an event rule."
     )
