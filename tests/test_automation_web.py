@@ -65,3 +65,24 @@ def test_a_partner_admin_sees_only_their_partners_rules_and_others_are_refused(w
     for who in ("acme_l1", "l2", "lead"):
         client.force_login(world.user(who))
         assert client.get("/automation/").status_code == 403
+
+
+def test_the_ticket_page_shows_staff_its_runs_and_tags_and_the_portal_does_not(world, client):
+    from tierdesk.automation import services
+
+    services.rule_create(
+        actor=world.actor("admin"),
+        data={
+            "name": "Tag the L1 work",
+            "conditions": [{"field": "level", "op": "eq", "value": 1}],
+            "steps": [{"type": "add_tag", "tag": "first-level"}],
+        },
+    )
+    ticket = ticket_at(world, "in_progress@L1")
+    assert [p.number for p in services.rules_run()] == [ticket.number]
+    client.force_login(world.user("acme_l1"))
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert 'data-tag="first-level"' in page and "Tag the L1 work" in page
+    client.force_login(world.user("acme_customer"))
+    portal = client.get(f"/portal/tickets/{ticket.number}/").content.decode()
+    assert "first-level" not in portal and "Tag the L1 work" not in portal
