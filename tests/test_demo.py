@@ -218,6 +218,12 @@ def test_demo_covers_every_state_with_history_files_and_logins(db):
     for email in emails:
         assert authenticate(email=email, password=DEMO_PASSWORD) is not None, email
 
+    # the built-in automation rules are on, and a partner admin's own rule is there
+    from tierdesk.automation.models import Rule
+
+    assert Rule.objects.filter(enabled=True).exclude(builtin="").count() == 4
+    assert Rule.objects.filter(partner__display_name="Northwind Cloud", builtin="").exists()
+
     # when it is loaded a second time, nothing changes, and it says so
     before = row_counts()
     assert "already" in load_demo()

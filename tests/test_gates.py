@@ -701,7 +701,7 @@ def test_destinations(action, ticket, payload, expected):
     [
         (L1, FakeTicket(1, "new"), ["take"]),
         (PARTNER_ADMIN, FakeTicket(1, "in_progress"), ["ask_customer", "resolve", "hand_over"]),
-        (L1, FakeTicket(1, "waiting_on_customer"), ["customer_reply"]),
+        (L1, FakeTicket(1, "waiting_on_customer"), ["customer_reply", "resolve"]),
         (CUSTOMER, FakeTicket(1, "waiting_on_customer"), ["customer_reply"]),
         (CUSTOMER, FakeTicket(2, "in_progress"), []),
         (L2, FakeTicket(1, "new"), []),

@@ -48,7 +48,15 @@ def test_ticket_detail_shows_every_clock(world, policies):
     assert sla["next_deadline"] == "2026-11-30T12:00:00Z"  # 13:00 Berlin
     assert (sla["at_risk"], sla["breached"]) == (False, False)
     by_kind = {c["kind"]: c for c in sla["clocks"]}
-    assert [c["kind"] for c in sla["clocks"]] == ["first_response", "resolution", "needed_by"]
+    assert [c["kind"] for c in sla["clocks"]] == [
+        "first_response",
+        "resolution",
+        "needed_by",
+        "customer_first",
+    ]
+    # the customer's first response: same 4 h target, no level, met by a public reply only
+    mine = by_kind["customer_first"]
+    assert mine["level"] is None and mine["due_at"] == "2026-11-30T12:00:00Z"
     first = by_kind["first_response"]
     assert set(first) == {
         "kind",

@@ -29,7 +29,12 @@ def policies(db):
     """premium/normal (the factories' contract plan): 4 h first, 2 h next response, 16 h
     resolution in support hours; as an incident: 3 h, 1 h, 8 h around the clock."""
     Policy.objects.filter(plan="premium", priority="normal", incident=False).update(
-        first_response=4 * H, next_response=2 * H, resolution=16 * H
+        first_response=4 * H,
+        next_response=2 * H,
+        resolution=16 * H,
+        # the customer's own clocks far off: they are tests/test_sla_customer_clocks.py's
+        customer_first_response=40 * H,
+        customer_next_response=40 * H,
     )
     Policy.objects.filter(plan="premium", priority="normal", incident=True).update(
         first_response=3 * H, next_response=H, resolution=8 * H
@@ -63,7 +68,12 @@ def test_opening_starts_first_response_at_l1_resolution_and_needed_by(world, pol
     # needed by Tue 1 Dec 12:00 → then, exactly.
     t = opened(world, berlin(2026, 11, 30, 9), needed_by=berlin(2026, 12, 1, 12))
     c = clocks(t)
-    assert set(c) == {("first_response", 1), ("resolution", None), ("needed_by", None)}
+    assert set(c) == {
+        ("first_response", 1),
+        ("resolution", None),
+        ("needed_by", None),
+        ("customer_first", None),
+    }
     assert c[("first_response", 1)].due_at == berlin(2026, 11, 30, 13)
     assert c[("resolution", None)].due_at == berlin(2026, 12, 1, 16)
     assert c[("needed_by", None)].due_at == berlin(2026, 12, 1, 12)

@@ -26,9 +26,14 @@ MONDAY = datetime(2026, 11, 30, 9, tzinfo=BERLIN)
 
 @pytest.fixture
 def policies(db):
-    # premium/normal: first response 4 h (at risk after 3 h: 75 %, also 1 h left).
+    # premium/normal: first response 4 h (at risk after 3 h: 75 %, also 1 h left); the
+    # customer's own response clocks are far off here (tests/test_sla_customer_clocks.py).
     Policy.objects.filter(plan="premium", priority="normal", incident=False).update(
-        first_response=4 * H, next_response=2 * H, resolution=16 * H
+        first_response=4 * H,
+        next_response=2 * H,
+        resolution=16 * H,
+        customer_first_response=40 * H,
+        customer_next_response=40 * H,
     )
 
 

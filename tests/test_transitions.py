@@ -42,7 +42,9 @@ def design_allows(action: str, role: str, level: int, status: str) -> bool:
 
     Where §2 leaves room, the product's reading is written here: L3 neither talks to the
     customer nor resolves (its way out is a fix verified by L2, or a return to L2); the
-    customer, L1 and L2 may reopen or close a resolved ticket; the system may close."""
+    customer, L1 and L2 may reopen or close a resolved ticket; the system may close; a
+    ticket waiting on a customer who never answers may be resolved (by its level's agents,
+    or by the system's "no reply" automation), and the system resolves as a rule says."""
     agent_here = role in AGENTS_OF[level]
     at = (level, status)
     if action == "take":  # new@Lx → in_progress@Lx, by an agent of level x
@@ -51,8 +53,12 @@ def design_allows(action: str, role: str, level: int, status: str) -> bool:
         return status == IN_PROGRESS and level in (1, 2) and agent_here
     if action == "customer_reply":  # waiting_on_customer → back, by the customer or agent
         return status == WAITING and level in (1, 2) and (role == "customer" or agent_here)
-    if action == "resolve":  # in_progress@Lx → resolved
-        return status == IN_PROGRESS and level in (1, 2) and agent_here
+    if action == "resolve":  # in_progress or waiting_on_customer @Lx → resolved
+        return (
+            status in (IN_PROGRESS, WAITING)
+            and level in (1, 2)
+            and (agent_here or role == "system")
+        )
     if action == "hand_over":  # in_progress@L1 → new@L2
         return at == (1, IN_PROGRESS) and role in L1_AGENTS
     if action == "bounce":  # new@L2 or in_progress@L2 → in_progress@L1

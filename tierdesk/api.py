@@ -17,6 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from tierdesk.accounts.api import router as accounts_router
 from tierdesk.accounts.services import token_lookup
+from tierdesk.automation.api import router as automation_router
 from tierdesk.chat.api import router as chat_router
 from tierdesk.core import idempotency
 from tierdesk.core.api_support import COMPONENTS, header
@@ -74,6 +75,11 @@ TAGS = [
     },
     {"name": "directory", "description": "Contracts, workspaces and flows."},
     {"name": "webhooks", "description": "Signed event deliveries to your systems."},
+    {
+        "name": "automation",
+        "description": "Automation rules (conditions, actions, built-in rules) and their dry "
+        "run: the vendor's admins, and partner admins for their own partner.",
+    },
     {"name": "time", "description": "Minutes staff spent on a ticket, by level and person."},
     {"name": "notifications", "description": "Support staff's in-app notifications."},
     {
@@ -244,6 +250,7 @@ api.add_router("/", hooks_router)
 api.add_router("/", identity_router)
 api.add_router("/", people_router)
 api.add_router("/", grants_router)
+api.add_router("/", automation_router)
 # Mount every router above this line: the POSTs of the routers mounted so far get their
 # Idempotency-Key below (tests/test_api_idempotency.py checks that none is left out).
 

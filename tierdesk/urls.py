@@ -24,6 +24,7 @@ urlpatterns = [
     path("time/", include("tierdesk.timelog.urls")),
     path("", include("tierdesk.logs.urls")),
     path("", include("tierdesk.search.urls")),
+    path("", include("tierdesk.automation.urls")),
     path("", include("tierdesk.chat.urls")),
     path("", include("tierdesk.grants.urls")),
     path("healthz", ticket_views.healthz, name="healthz"),

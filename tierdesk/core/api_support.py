@@ -67,6 +67,7 @@ ErrorCode = api_enum(
         "gate_refused",
         "throttled",
         "insufficient_scope",
+        "builtin_rule",
     ),
     doc="The stable code of an error answer.",
 )

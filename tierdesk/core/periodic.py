@@ -1,7 +1,8 @@
 """The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the connectors' job
-sweep, the mail sweep, the IMAP fetch, the in-app SLA notifications, closing resolved
-tickets whose reopen period ended, and the hourly pruning of finished rows past their
-retention and of expired idempotency keys) enqueued on the database task queue at their
+sweep, the mail sweep, the IMAP fetch, the in-app SLA notifications, the automation rules
+every five minutes (reminders, closing resolved tickets whose reopen period ended…), and
+the hourly pruning of finished rows past their retention and of expired idempotency
+keys) enqueued on the database task queue at their
 interval, exactly once per interval however many workers run.
 
 Each `tierdesk worker` runs `beat_forever()` in a thread beside `db_worker`. A due job is
@@ -39,6 +40,7 @@ class Job:
 
 
 HOURLY = 3600
+AUTOMATION_SECONDS = 300
 
 
 def _mail_fetch_seconds() -> int:
@@ -55,12 +57,8 @@ def jobs() -> tuple[Job, ...]:
         Job("notifications.sla", "tierdesk.notifications.tasks:sla_notifications_task", 60),
         Job("chat.timeout", "tierdesk.chat.tasks:chats_time_out_task", 60),
         Job("grants.remind", "tierdesk.grants.tasks:grants_remind_task", 300),
-        # Built-in automations (`tierdesk/automation/`).
-        Job(
-            "automation.close",
-            "tierdesk.automation.tasks:close_after_reopen_period_task",
-            HOURLY,
-        ),
+        # Automation rules, the built-in ones among them (`tierdesk/automation/`).
+        Job("automation.rules", "tierdesk.automation.tasks:run_rules_task", AUTOMATION_SECONDS),
         # Retention (`core.retention`): finished rows past their days, in batches.
         Job("webhooks.prune", "tierdesk.notify.tasks:prune_webhooks_task", HOURLY),
         Job("connectors.prune", "tierdesk.connectors.tasks:prune_connectors_task", HOURLY),

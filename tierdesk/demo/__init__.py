@@ -25,6 +25,7 @@ from tierdesk.demo import (
     stories_l3,
     stories_problems,
 )
+from tierdesk.demo.automation import build_automation
 from tierdesk.demo.kb import build_kb
 from tierdesk.demo.people import DEMO_LOGINS, DEMO_PASSWORD, PEOPLE, build_people
 from tierdesk.demo.reset import delete_demo
@@ -71,6 +72,7 @@ def load_demo(*, reset: bool = False) -> str:
         cast = Cast(orgs=orgs, users=users)
         play(all_stories(Timeline(timezone.now())), cast)
         build_kb(cast)
+        build_automation(cast)
         stories_problems.link_problems(cast)
         return summary()
 

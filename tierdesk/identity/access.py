@@ -12,7 +12,7 @@ A token acts as its person, within its scopes (`required_scope`):
 |---|---|
 | `GET`, `HEAD`, `OPTIONS` | `read` |
 | any other method | `write` |
-| anything under `/api/v1/tokens`, `/api/v1/webhooks`, `/api/v1/people` | `admin` |
+| under `/api/v1/` tokens, webhooks, people, automation | `admin` |
 
 Another organisation's person or token answers 404 exactly like a missing one.
 """
@@ -28,7 +28,7 @@ from tierdesk.identity.models import Invitation
 
 API_PREFIX = "/api/v1/"
 # The API's administration resources: only a token with the admin scope reaches them.
-ADMIN_RESOURCES = ("tokens", "webhooks", "people")
+ADMIN_RESOURCES = ("tokens", "webhooks", "people", "automation")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

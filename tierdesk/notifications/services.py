@@ -154,6 +154,32 @@ def sla_notifications(*, limit: int = SLA_BATCH) -> int:
     return written
 
 
+def notification_send(
+    *,
+    recipients: Iterable[User],
+    ticket: Ticket,
+    text,
+    now,
+    kind: str = NotificationKind.AT_RISK,
+) -> int:
+    """An automation tells people of a ticket in the app (`text(user)` in their words):
+    only staff whose own access holds the ticket, by their preference for `kind`. In
+    the caller's transaction; returns how many notifications were written."""
+    people = [u for u in recipients if u.is_active and may_see(u, ticket)]
+    if not people:
+        return 0
+    chosen = choices_of(u.pk for u in people)
+    written = 0
+    for user in people:
+        if not chosen[(user.pk, kind)][0]:
+            continue
+        Notification.objects.create(
+            recipient=user, ticket=ticket, kind=kind, text=text(user)[:300], created_at=now
+        )
+        written += 1
+    return written
+
+
 # Follow, read ------------------------------------------------------------------------------
 @transaction.atomic
 def follow_set(*, actor: Actor, ticket_id: int, following: bool) -> bool:

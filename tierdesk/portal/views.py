@@ -186,7 +186,7 @@ def _detail(
             "reply_form": reply_form or ReplyForm(),
             "reopen_form": reopen_form or ReopenForm(initial={"version": ticket.version}),
             "close_form": CloseForm(initial={"version": ticket.version}),
-            "answer_by": updates.next_answer_at(ticket) if waiting_on_us else None,
+            "answer_by": updates.customer_answer_at(ticket) if waiting_on_us else None,
             "rating": satisfaction.rating_of(ticket),
             "names": selectors.directory_names(ticket),
             "can_rate": ticket.status in (Status.RESOLVED, Status.CLOSED)

@@ -48,6 +48,8 @@ SLA_KINDS = (
     ClockKind.NEXT_RESPONSE,
     ClockKind.RESOLUTION,
     ClockKind.NEEDED_BY,
+    ClockKind.CUSTOMER_FIRST,
+    ClockKind.CUSTOMER_NEXT,
 )
 
 

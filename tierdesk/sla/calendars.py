@@ -282,6 +282,27 @@ def add_working(calendar: WorkCalendar, start: datetime, amount: timedelta) -> d
     raise NoWorkingTime(f"calendar {calendar.name!r} has no open time after {start.isoformat()}")
 
 
+def add_working_days(calendar: WorkCalendar, start: datetime, days: int) -> datetime:
+    """`days` business days after `start`: the same local time of day on the `days`-th
+    working day after start's local date (a day with open hours; weekends, holidays and
+    closed days do not count; a short day does). Around the clock: `days` × 24 h. UTC."""
+    start = _utc(start)
+    if days <= 0:
+        return start
+    if calendar.always_open:
+        return start + days * ONE_DAY
+    local = start.astimezone(calendar.tz)
+    day, counted = local.date(), 0
+    for _ in range(MAX_SEARCH_DAYS):
+        day += ONE_DAY
+        if calendar.hours_on(day):
+            counted += 1
+            if counted == days:
+                wall = datetime.combine(day, local.time()).replace(tzinfo=calendar.tz)
+                return _utc(wall)
+    raise NoWorkingTime(f"calendar {calendar.name!r} has no working days after {start.date()}")
+
+
 def next_open(calendar: WorkCalendar, instant: datetime) -> datetime:
     """The instant itself if open, else the next opening."""
     instant = _utc(instant)

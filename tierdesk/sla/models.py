@@ -197,6 +197,18 @@ class Policy(TimeStamped):
     first_response = models.DurationField(help_text="From each level's intake to being taken.")
     next_response = models.DurationField(help_text="From a customer's reply to the next answer.")
     resolution = models.DurationField(help_text="From opening to resolution, pauses excluded.")
+    customer_first_response = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="From the customer's report to the first public reply to them; "
+        "empty: the first-response target.",
+    )
+    customer_next_response = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="From the customer's message to the next public reply to them; "
+        "empty: the next-response target.",
+    )
 
     class Meta:
         ordering = ["incident", "plan", "priority"]
@@ -220,6 +232,14 @@ class ClockKind(models.TextChoices):
     NEXT_RESPONSE = "next_response", "Next response"
     RESOLUTION = "resolution", "Resolution"
     NEEDED_BY = "needed_by", "Customer's latest acceptable time"
+    # The customer's own waits: met only by a public reply to the customer.
+    CUSTOMER_FIRST = "customer_first", "Customer's first response"
+    CUSTOMER_NEXT = "customer_next", "Customer's next response"
+
+
+# The clocks the customer feels: ticket-wide, started by the customer's message, met only
+# by a public reply to them (the level clocks measure each level's own intake and pace).
+CUSTOMER_KINDS = (ClockKind.CUSTOMER_FIRST, ClockKind.CUSTOMER_NEXT)
 
 
 class ClockState(models.TextChoices):
@@ -229,8 +249,8 @@ class ClockState(models.TextChoices):
 
 
 class Clock(models.Model):
-    """One SLA clock of a ticket. First and next responses belong to a level; resolution
-    and needed_by to the whole ticket (level empty).
+    """One SLA clock of a ticket. First and next responses belong to a level; resolution,
+    needed_by and the customer's first and next responses to the whole ticket (level empty).
 
     `start`, `pauses`, `used_before`, `paused_before` are the clock's history since its
     last re-plan (the inputs of `deadlines.plan_clock`); `due_at` and `at_risk_at` are

@@ -99,6 +99,10 @@ class Terms:
             ClockKind.FIRST_RESPONSE: self.policy.first_response,
             ClockKind.NEXT_RESPONSE: self.policy.next_response,
             ClockKind.RESOLUTION: self.policy.resolution,
+            ClockKind.CUSTOMER_FIRST: self.policy.customer_first_response
+            or self.policy.first_response,
+            ClockKind.CUSTOMER_NEXT: self.policy.customer_next_response
+            or self.policy.next_response,
         }.get(kind)
 
 
@@ -145,6 +149,22 @@ def terms_for(ticket: Ticket) -> Terms | None:
         for team in sorted(teams, key=lambda t: t.partner_id is not None):
             level_calendars[team.level] = team.calendar
     return Terms(policy=policy, calendar=calendar, level_calendars=level_calendars)
+
+
+def customer_answer_by(ticket_id: int) -> datetime | None:
+    """When the customer is to hear from support: the deadline of their running first- or
+    next-response clock (None while no public reply is owed to them)."""
+    return (
+        Clock.objects.filter(
+            ticket_id=ticket_id,
+            kind__in=[ClockKind.CUSTOMER_FIRST, ClockKind.CUSTOMER_NEXT],
+            state=ClockState.RUNNING,
+            due_at__isnull=False,
+        )
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
 
 
 # ---------------------------------------------------------------------------------------

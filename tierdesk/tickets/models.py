@@ -58,6 +58,7 @@ class ResolutionCause(models.TextChoices):
     THIRD_PARTY = "third_party", "Third-party system"
     PLATFORM_DEFECT = "platform_defect", "Platform defect"
     DUPLICATE = "duplicate", "Duplicate"
+    NO_REPLY = "no_reply", "No reply from the customer"
     OTHER = "other", "Other"
 
 

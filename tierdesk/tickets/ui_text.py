@@ -96,6 +96,8 @@ CLOCK = {
     "next_response": _("Next response"),
     "resolution": _("Resolution"),
     "needed_by": _("Customer's deadline"),
+    "customer_first": _("Customer's first response"),
+    "customer_next": _("Customer's next response"),
 }
 VERIFICATION = {
     "pending": _("Awaiting verification"),

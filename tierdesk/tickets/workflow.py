@@ -150,11 +150,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         summary="The customer answers (or an agent records an answer given by phone).",
     ),
     Transition(
-        "resolve", sources=_at(1, IN_PROGRESS) + _at(2, IN_PROGRESS),
-        target="resolved, same level", roles=L1 | L2, same_level=True,
+        "resolve", sources=_at(1, IN_PROGRESS, WAITING) + _at(2, IN_PROGRESS, WAITING),
+        target="resolved, same level", roles=L1 | L2 | SYSTEM, same_level=True,
         gate=gate_resolve, gate_text="resolution text and cause", event=EventKind.RESOLVED,
         summary="Solve it at this level: internal resolution notes and cause, and apart "
-        "from them the message the customer reads.",
+        "from them the message the customer reads. A ticket waiting on a customer who "
+        "never answers is resolved as \"no reply\" (the automation, as the system).",
     ),
     Transition(
         "hand_over", sources=_at(1, IN_PROGRESS), target="new@L2", roles=L1, same_level=False,

@@ -14,6 +14,9 @@ class Step(models.TextChoices):
     ESCALATED = "escalated", "Escalated to engineering"
     FIX_DELIVERED = "fix_delivered", "Fix delivered"
     RESOLVED = "resolved", "Resolved"
+    # Sent by the automations (`tierdesk/automation`), not by a move of the table.
+    REMINDER = "reminder", "Reminder: support waits for the customer's answer"
+    NO_REPLY = "no_reply", "Resolved because the customer did not answer"
 
 
 class Language(models.TextChoices):

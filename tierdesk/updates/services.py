@@ -72,13 +72,26 @@ def _template(partner_id: int | None, step: str, language: str) -> str:
     return rows.get(partner_id) or rows.get(None) or texts.DEFAULTS[language][step]
 
 
+def customer_answer_at(ticket: Ticket) -> datetime | None:
+    """The deadline of the customer's own running response clock (first or next): what
+    the portal's "we will answer by" shows. None while no public reply is owed."""
+    if not apps.is_installed("tierdesk.sla"):
+        return None
+    from tierdesk.sla.selectors import customer_answer_by
+
+    return customer_answer_by(ticket.pk)
+
+
 def next_answer_at(ticket: Ticket) -> datetime | None:
-    """When the customer hears from support next: the earliest running response or
-    resolution clock (after the move re-planned them), if the SLA app runs."""
+    """When the customer hears from support next: their own running response clock, else
+    the earliest running clock (after the move re-planned them), if the SLA app runs."""
     if not apps.is_installed("tierdesk.sla"):
         return None
     from tierdesk.sla.models import Clock, ClockState
 
+    owed = customer_answer_at(ticket)
+    if owed is not None:
+        return owed
     return (
         Clock.objects.filter(ticket_id=ticket.pk, state=ClockState.RUNNING, due_at__isnull=False)
         .order_by("due_at")
@@ -132,11 +145,38 @@ def on_ticket_event(event: TicketEvent) -> bool:
         return True  # the resolved mail carries it (resolved_mail_lines)
     if step not in ESSENTIAL and not wants_optional(customer):
         return True
-    _mail(customer, ticket, text, event)
+    _mail(customer, ticket, text, key=dedup_key_of(event), now=event.created_at)
     return True
 
 
-def _mail(user: User, ticket: Ticket, text: str, event: TicketEvent) -> None:
+def dedup_key_of(event: TicketEvent) -> tuple[str, int]:
+    return ("update", event.pk)
+
+
+# Steps an automation may send on its own (the others belong to a move of the table).
+AUTOMATION_STEPS = (Step.REMINDER, Step.HANDED_OVER, Step.ESCALATED, Step.FIX_DELIVERED)
+
+
+def customer_update_send(*, ticket: Ticket, step: str, key: str, now: datetime) -> bool:
+    """An automation's update to the customer (a reminder): the public message in the
+    portal and, unless the step is optional and they opted out, one branded mail in their
+    language. Call inside the automation's transaction on the locked ticket. Returns
+    whether a message was written (not without an active customer)."""
+    if step not in AUTOMATION_STEPS:
+        raise InvalidInput({"step": f"must be one of {', '.join(AUTOMATION_STEPS)}"})
+    customer = ticket.customer
+    if customer is None or not customer.is_active:
+        return False
+    from tierdesk.tickets import services as tickets
+
+    text = update_text(ticket=ticket, step=step, user=customer)
+    tickets.system_message_add(ticket_id=ticket.pk, body=text)
+    if step in ESSENTIAL or wants_optional(customer):
+        _mail(customer, ticket, text, key=("automation", key), now=now)
+    return True
+
+
+def _mail(user: User, ticket: Ticket, text: str, *, key: tuple[str, object], now: datetime) -> None:
     from tierdesk.mail import notifications
     from tierdesk.mail.models import MailKind
     from tierdesk.mail.outbound import Draft, brand_org_for, dedup_key, sender_for, write
@@ -156,7 +196,7 @@ def _mail(user: User, ticket: Ticket, text: str, event: TicketEvent) -> None:
         link_label=words["link"],
         footer=words["footer"],
     )
-    write(draft, key=dedup_key("update", event.pk, user.email), now=event.created_at)
+    write(draft, key=dedup_key(key[0], key[1], user.email), now=now)
 
 
 def resolved_mail_lines(kind: str, user: User, ticket: Ticket, event: TicketEvent) -> list[str]:

@@ -26,6 +26,14 @@ DEFAULTS: dict[str, dict[str, str]] = {
             "Your request {ticket} is resolved. If anything is still not right, just reply "
             "and {who} pick it up again."
         ),
+        Step.REMINDER: (
+            "Your request {ticket} is waiting for your answer to our last question. "
+            "Please reply so {who} can carry on."
+        ),
+        Step.NO_REPLY: (
+            "We have not heard back from you, so we consider your request {ticket} "
+            "resolved. If you still need help, reopen it and {who} carry on."
+        ),
     },
     Language.DE: {
         Step.HANDED_OVER: (
@@ -44,6 +52,15 @@ DEFAULTS: dict[str, dict[str, str]] = {
         Step.RESOLVED: (
             "Ihre Anfrage {ticket} ist gelöst. Falls noch etwas nicht stimmt, antworten Sie "
             "einfach, und {who} kümmert sich erneut darum."
+        ),
+        Step.REMINDER: (
+            "Ihre Anfrage {ticket} wartet auf Ihre Antwort auf unsere letzte Frage. "
+            "Bitte antworten Sie, damit {who} weitermachen kann."
+        ),
+        Step.NO_REPLY: (
+            "Da wir nichts von Ihnen gehört haben, betrachten wir Ihre Anfrage {ticket} als "
+            "gelöst. Falls Sie noch Hilfe brauchen, öffnen Sie sie wieder, und {who} macht "
+            "weiter."
         ),
     },
 }

@@ -10,6 +10,13 @@ caller's transaction on the locked ticket. Which clock does what:
 | next_response @Lx | the customer's reply (or a reopen) at Lx | — | any other move, an answer |
 | resolution | creation | waiting on the customer | resolved (a reopen resumes it) |
 | needed_by | creation, or when set | never (the customer's moment) | resolved (reopen resumes) |
+| customer_first | creation (the customer's report) | — | the first public reply to them |
+| customer_next | the customer's message or reopen (none running) | — | a public reply to them |
+
+The customer clocks belong to no level: taking a ticket, handing it over or writing an
+internal note leaves them running; only staff's public reply (a message, the question of
+`ask_customer`, the customer message of a resolution) meets them. The system's own
+updates answer no one. Resolved or closed tickets stop every clock.
 
 A reopened resolution clock counts the resolved stretch as a pause.
 
@@ -33,6 +40,7 @@ from tierdesk.tickets.models import Message, Status, Ticket
 RUNNING, PAUSED, STOPPED = ClockState.RUNNING, ClockState.PAUSED, ClockState.STOPPED
 FIRST, NEXT = ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE
 RESOLUTION, NEEDED_BY = ClockKind.RESOLUTION, ClockKind.NEEDED_BY
+CUSTOMER_FIRST, CUSTOMER_NEXT = ClockKind.CUSTOMER_FIRST, ClockKind.CUSTOMER_NEXT
 DONE = (Status.RESOLVED, Status.CLOSED)
 REPLAN_FIELDS = frozenset({"incident", "priority", "contract_id"})
 _DERIVED = ["due_at", "at_risk_at", "met", "at_risk", "breached"]
@@ -187,6 +195,23 @@ class _Book:
         clock.target = ZERO  # set from the plan on save
         self._touch(clock, _ALL)
 
+    # -- the customer's waits -------------------------------------------------------------
+    def customer_waiting(self) -> bool:
+        clocks = (self.get(CUSTOMER_FIRST), self.get(CUSTOMER_NEXT))
+        return any(c is not None and c.state == RUNNING for c in clocks)
+
+    def customer_wrote(self) -> None:
+        """The customer's message starts their wait for an answer (unless one runs)."""
+        if not self.customer_waiting():
+            self.start(CUSTOMER_NEXT)
+
+    def customer_answered(self) -> None:
+        """A public reply to the customer meets whichever of their waits runs."""
+        for kind in (CUSTOMER_FIRST, CUSTOMER_NEXT):
+            clock = self.get(kind)
+            if clock is not None and clock.state == RUNNING:
+                self.stop(clock)
+
     # -- saving --------------------------------------------------------------------------
     def save(self) -> None:
         new: list[Clock] = []
@@ -233,6 +258,7 @@ def clocks_on_move(*, ticket: Ticket, from_state: tuple[int | None, str], now: d
     created = from_level is None
     if created:
         book.start(RESOLUTION)
+        book.start(CUSTOMER_FIRST)
         book.sync_needed_by()
     elif from_status == Status.NEW:
         book.stop(book.get(FIRST, from_level))
@@ -246,6 +272,9 @@ def clocks_on_move(*, ticket: Ticket, from_state: tuple[int | None, str], now: d
         reopened
     ):
         book.start(NEXT, ticket.level)
+        book.customer_wrote()  # the customer's reply (or their reopened ticket) waits
+    if ticket.status == Status.WAITING_ON_CUSTOMER and from_status != ticket.status:
+        book.customer_answered()  # asking the customer is a public reply to them
     if ticket.status == Status.WAITING_ON_CUSTOMER:
         book.pause(book.get(RESOLUTION))
     elif from_status == Status.WAITING_ON_CUSTOMER:
@@ -288,9 +317,11 @@ def clocks_on_message(*, ticket: Ticket, message: Message, now: datetime) -> Non
     if from_customer:
         if not running and ticket.status != Status.WAITING_ON_CUSTOMER:
             book.start(NEXT, ticket.level)
+        book.customer_wrote()
     else:
         for clock in running:
             book.stop(clock)
+        book.customer_answered()
     book.save()
 
 
@@ -301,12 +332,13 @@ def clocks_first_response_from(
     when the customer started waiting (not from the ticket's creation), and stops when an
     agent answered. Call right after creation, inside the creating transaction."""
     book = _Book(ticket, now)
-    clock = book.get(FIRST, 1)
-    if clock is None or clock.state == STOPPED:
-        return
-    clock.start = min(started_at, now)
-    book._touch(clock, ["start", *_DERIVED])
-    if answered_at is not None:
-        clock.state, clock.stopped_at = STOPPED, min(max(answered_at, clock.start), now)
-        book._touch(clock, ["state", "stopped_at"])
+    # The level's intake and the customer's own first wait both began in the chat.
+    for clock in (book.get(FIRST, 1), book.get(CUSTOMER_FIRST)):
+        if clock is None or clock.state == STOPPED:
+            continue
+        clock.start = min(started_at, now)
+        book._touch(clock, ["start", *_DERIVED])
+        if answered_at is not None:
+            clock.state, clock.stopped_at = STOPPED, min(max(answered_at, clock.start), now)
+            book._touch(clock, ["state", "stopped_at"])
     book.save()

@@ -185,11 +185,14 @@ def _checklist_snapshot(ticket: Ticket, draft: workflow.HandoverDraft, now) -> d
 
 def may_edit(actor: Actor, ticket: Ticket) -> bool:
     """Who may change a ticket's fields: the agents working its level (and leads), the
-    customer while it is still at L1; nobody once it is resolved or closed."""
+    system (automations), the customer while it is still at L1; nobody once it is
+    resolved or closed."""
     if ticket.status in (Status.RESOLVED, Status.CLOSED):
         return False
     if actor.is_customer:
         return ticket.level == 1
+    if actor.is_system:  # an automation's rule (its own checks chose the ticket)
+        return True
     if actor.role in (Role.SUPPORT_LEAD, Role.ADMIN):
         return True
     return actor.level == ticket.level
