@@ -1,5 +1,6 @@
 """Every write to problems and ticket links. Views, API, tasks and tracker hooks call these."""
 
+from tierdesk.problems.services.escalation import on_ticket_escalated, problem_escalate
 from tierdesk.problems.services.fixes import (
     problem_apply_workaround,
     problem_close,
@@ -15,7 +16,6 @@ from tierdesk.problems.services.links import (
 )
 from tierdesk.problems.services.records import (
     problem_create,
-    problem_escalate,
     problem_link_ticket,
     problem_update,
 )
@@ -25,6 +25,7 @@ from tierdesk.problems.services.tracker import (
 )
 
 __all__ = [
+    "on_ticket_escalated",
     "problem_apply_workaround",
     "problem_close",
     "problem_create",
