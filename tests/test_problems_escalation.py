@@ -208,8 +208,6 @@ def test_escalating_onto_a_closed_or_another_problem_is_refused_and_nothing_move
     )
     # when L2 escalates it onto the other: refused, it stays at L2 on its own problem
     with pytest.raises(Conflict):
-        services.problem_escalate(
-            actor=world.actor("l2"), ticket_id=ticket_id, problem_id=other.pk
-        )
+        services.problem_escalate(actor=world.actor("l2"), ticket_id=ticket_id, problem_id=other.pk)
     assert _state(world, ticket_id) == (2, Status.IN_PROGRESS)
     assert _the_problem_of(ticket_id).pk == first.pk

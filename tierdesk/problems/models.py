@@ -233,3 +233,27 @@ class ProblemEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id} {self.kind}"
+
+
+class TrackerDelivery(models.Model):
+    """One inbound webhook delivery a tracker signed, recorded once: its id is GitHub's
+    `X-GitHub-Delivery`, Jira's `X-Atlassian-Webhook-Identifier` (both unchanged when
+    the tracker retries), or a hash of the body where the tracker sends none. A second
+    delivery with the same id is a replay and changes nothing (`services.tracker`)."""
+
+    tracker = models.ForeignKey(Tracker, on_delete=models.CASCADE, related_name="deliveries")
+    delivery_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(db_index=True)
+    problem = models.ForeignKey(
+        Problem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    applied = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["tracker", "delivery_id"], name="tracker_delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracker_id} delivery {self.delivery_id}"

@@ -21,6 +21,7 @@ from tierdesk.problems.services.records import (
 )
 from tierdesk.problems.services.tracker import (
     problem_tracker_attach,
+    tracker_delivery_receive,
     tracker_update_apply,
 )
 
@@ -40,5 +41,6 @@ __all__ = [
     "ticket_link_create",
     "ticket_link_delete",
     "ticket_merge_into",
+    "tracker_delivery_receive",
     "tracker_update_apply",
 ]

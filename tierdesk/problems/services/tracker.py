@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import partial
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from tierdesk.accounts.models import Role
 from tierdesk.core import clock
@@ -24,6 +25,7 @@ from tierdesk.problems.models import (
     ProblemEventKind,
     ProblemStatus,
     Tracker,
+    TrackerDelivery,
     TrackerKind,
 )
 from tierdesk.problems.services._common import WORKERS, check_version, record, require_role
@@ -212,3 +214,39 @@ def tracker_update_apply(*, tracker: Tracker, update: TrackerUpdate) -> Problem 
     finally:
         _from_tracker.reset(token)
     return problem
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of one inbound delivery."""
+
+    applied: bool
+    problem_id: int | None
+    duplicate: bool = False
+
+
+@transaction.atomic
+def tracker_delivery_receive(
+    *, tracker: Tracker, delivery_id: str, update: TrackerUpdate | None
+) -> Received:
+    """One signed delivery of `tracker`: recorded once by its id (unique per tracker),
+    then applied (`tracker_update_apply`; None when it says nothing about an issue). A
+    delivery whose id is recorded already is a replay or a retry of one already handled:
+    `duplicate`, and nothing changes. The record commits with what the delivery changed,
+    so a delivery that failed half-way is taken again when the tracker retries it; of two
+    copies arriving at once, the second waits for the first and is the duplicate."""
+    try:
+        with transaction.atomic():
+            delivery = TrackerDelivery.objects.create(
+                tracker=tracker, delivery_id=delivery_id, received_at=clock.now()
+            )
+    except IntegrityError:
+        first = TrackerDelivery.objects.filter(tracker=tracker, delivery_id=delivery_id).first()
+        return Received(
+            applied=False, problem_id=first.problem_id if first else None, duplicate=True
+        )
+    problem = tracker_update_apply(tracker=tracker, update=update) if update else None
+    if problem is not None:
+        delivery.problem, delivery.applied = problem, True
+        delivery.save(update_fields=["problem", "applied"])
+    return Received(applied=problem is not None, problem_id=problem.pk if problem else None)
