@@ -126,6 +126,10 @@ class TrackerLinkForm(forms.Form):
         self.fields["tracker"].choices = [(t.pk, t.name) for t in trackers]
 
 
+class TrackerRetryForm(forms.Form):
+    call = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
 class EscalateForm(forms.Form):
     problem = forms.TypedChoiceField(
         label=_("Problem"), coerce=int, required=False, empty_value=None, choices=()

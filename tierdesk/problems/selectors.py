@@ -17,7 +17,13 @@ from tierdesk.problems.access import (
     ticket_links,
     visible_problems,
 )
-from tierdesk.problems.models import OPEN_PROBLEM_STATUSES, Problem, Tracker
+from tierdesk.problems.models import (
+    OPEN_PROBLEM_STATUSES,
+    Problem,
+    Tracker,
+    TrackerCallAction,
+    TrackerCallState,
+)
 from tierdesk.tickets.access import visible_tickets
 from tierdesk.tickets.models import Ticket
 
@@ -105,10 +111,37 @@ def tickets_by_partner(actor: Actor, problem: Problem) -> list[dict[str, Any]]:
     return [{"partner": name, "tickets": tickets} for name, tickets in groups.items()]
 
 
+def tracker_calls(actor: Actor, problem: Problem) -> list[dict[str, Any]] | None:
+    """The problem's calls to its tracker that have not succeeded (failed ones first),
+    for vendor staff; None for everyone else."""
+    if not sees_internals(actor):
+        return None
+    waiting = problem.tracker_calls.exclude(state=TrackerCallState.DONE)
+    rows = [
+        {
+            "id": call.pk,
+            "action": call.action,
+            "action_label": TrackerCallAction(call.action).label,
+            "state": call.state,
+            "attempts": call.attempts,
+            "last_status": call.last_status,
+            "last_error": call.last_error,
+            "last_attempt_at": call.last_attempt_at,
+            "created_at": call.created_at,
+        }
+        for call in waiting.order_by("created_at", "pk")
+    ]
+    return sorted(rows, key=lambda row: row["state"] != TrackerCallState.FAILED)
+
+
 def problem_detail(actor: Actor, problem: Problem) -> dict[str, Any]:
     groups = tickets_by_partner(actor, problem)
     count = sum(len(g["tickets"]) for g in groups)
-    return {**problem_view(actor, problem, ticket_count=count), "tickets_by_partner": groups}
+    return {
+        **problem_view(actor, problem, ticket_count=count),
+        "tickets_by_partner": groups,
+        "tracker_calls": tracker_calls(actor, problem),
+    }
 
 
 def link_rows(actor: Actor, ticket: Ticket) -> list[dict[str, Any]]:

@@ -108,6 +108,7 @@ ACTIONS = {
     "release": forms.ReleaseForm,
     "close": None,
     "tracker": forms.TrackerLinkForm,
+    "retry_tracker": forms.TrackerRetryForm,
 }
 
 
@@ -144,6 +145,8 @@ def _run(actor, problem: Problem, action: str, data: dict) -> None:
         services.problem_tracker_attach(
             actor=actor, problem_id=pk, tracker_id=data["tracker"], key=data["key"]
         )
+    elif action == "retry_tracker":
+        services.tracker_call_retry(actor=actor, problem_id=pk, call_id=data["call"])
 
 
 @login_required

@@ -5,25 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('problems', '0001_initial'),
+        ("problems", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TrackerDelivery',
+            name="TrackerDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delivery_id', models.CharField(max_length=200)),
-                ('received_at', models.DateTimeField(db_index=True)),
-                ('applied', models.BooleanField(default=False)),
-                ('problem', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='problems.problem')),
-                ('tracker', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='problems.tracker')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("delivery_id", models.CharField(max_length=200)),
+                ("received_at", models.DateTimeField(db_index=True)),
+                ("applied", models.BooleanField(default=False)),
+                (
+                    "problem",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="problems.problem",
+                    ),
+                ),
+                (
+                    "tracker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="problems.tracker",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-pk'],
-                'constraints': [models.UniqueConstraint(fields=('tracker', 'delivery_id'), name='tracker_delivery_once')],
+                "ordering": ["-received_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tracker", "delivery_id"), name="tracker_delivery_once"
+                    )
+                ],
             },
         ),
     ]

@@ -24,6 +24,7 @@ from tierdesk.problems.services.tracker import (
     tracker_delivery_receive,
     tracker_update_apply,
 )
+from tierdesk.problems.services.tracker_calls import tracker_call_retry
 
 __all__ = [
     "on_ticket_escalated",
@@ -41,6 +42,7 @@ __all__ = [
     "ticket_link_create",
     "ticket_link_delete",
     "ticket_merge_into",
+    "tracker_call_retry",
     "tracker_delivery_receive",
     "tracker_update_apply",
 ]

@@ -1,7 +1,7 @@
 """The tracker loop: link a problem to an issue (or have one created), post its status
 changes to the issue, and apply what the tracker's webhooks say.
 
-Outbound calls run in tasks after commit (`problems/tasks.py`). An update that comes
+Outbound calls are rows made by tasks after commit (`services.tracker_calls`). An update that comes
 from the tracker is not echoed back to it as a comment.
 """
 
@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import IntegrityError, transaction
 
@@ -25,6 +24,7 @@ from tierdesk.problems.models import (
     ProblemEventKind,
     ProblemStatus,
     Tracker,
+    TrackerCallAction,
     TrackerDelivery,
     TrackerKind,
 )
@@ -57,7 +57,7 @@ def problem_tracker_attach(
     """Link the problem to issue `key` of the tracker, or — without a key — have the
     issue created (a task, after commit). Refused: an unknown or inactive tracker, a key
     another problem holds (InvalidInput naming the field)."""
-    from tierdesk.problems.tasks import tracker_issue_create_task
+    from tierdesk.problems.services.tracker_calls import tracker_call_add
 
     require_role(actor, WORKERS, "link trackers")
     problem = get_problem(actor, problem_id, for_update=True)
@@ -84,7 +84,7 @@ def problem_tracker_attach(
         data={"tracker": tracker.name, "key": key, "creating": not key},
     )
     if not key:
-        transaction.on_commit(partial(tracker_issue_create_task.enqueue, problem.pk), robust=True)
+        tracker_call_add(problem, TrackerCallAction.CREATE_ISSUE)
     return problem
 
 
@@ -115,9 +115,16 @@ def tracker_issue_create(*, problem_id: int) -> str:
 
 
 def tracker_comment_post(*, problem_id: int, text: str) -> bool:
+    """Post `text` on the problem's issue. False when the problem has no tracker any
+    more (nothing to post to); TrackerError when it has no issue yet, the tracker is
+    inactive or refuses."""
     problem = visible_problems(SYSTEM).select_related("tracker").get(pk=problem_id)
-    if problem.tracker is None or not problem.tracker_key or not problem.tracker.active:
+    if problem.tracker is None:
         return False
+    if not problem.tracker_key:
+        raise TrackerError("the tracker issue is not created yet")
+    if not problem.tracker.active:
+        raise TrackerError("the tracker is inactive")
     try:
         clients.add_comment(problem.tracker, problem.tracker_key, text)
     except TrackerError as exc:
