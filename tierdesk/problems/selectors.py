@@ -173,22 +173,39 @@ def matching_open_problems(actor: Actor, text: str, *, limit: int = 5) -> list[d
     actor may read them. Only public parts are matched, so a partner is never offered a
     problem because of its internal analysis. Error signatures (`INVALID_SESSION_ID`,
     `401`) count like words. An empty list for customers and for text without words."""
+    return matching_open_problems_each(actor, [text], limit=limit)[0]
+
+
+def matching_open_problems_each(
+    actor: Actor, texts: list[str], *, limit: int = 5
+) -> list[list[dict[str, Any]]]:
+    """`matching_open_problems` for several texts at once (a triage's findings, each
+    with its evidence), in one query whatever their number: one list per text, in order."""
     if actor.is_customer:
-        return []
-    wanted = _words(text)
-    if not wanted:
-        return []
+        return [[] for _ in texts]
+    wanted = [_words(text) for text in texts]
+    if not any(wanted):
+        return [[] for _ in texts]
     candidates: QuerySet[Problem] = problem_queue(actor).filter(status__in=OPEN_PROBLEM_STATUSES)
-    scored = []
-    for problem in candidates.order_by("-created_at")[:500]:
-        words = _words(f"{problem.title} {problem.public_summary} {' '.join(problem.components)}")
-        score = len(wanted & words)
-        if score:
-            scored.append((score, problem.pk, problem))
-    scored.sort(key=lambda row: (-row[0], -row[1]))
-    return [
-        {**problem_view(actor, problem), "score": score} for score, _, problem in scored[:limit]
+    known = [
+        (
+            problem,
+            _words(f"{problem.title} {problem.public_summary} {' '.join(problem.components)}"),
+        )
+        for problem in candidates.order_by("-created_at")[:500]
     ]
+    views: dict[int, dict[str, Any]] = {}
+    answers = []
+    for words in wanted:
+        scored = [(len(words & theirs), problem) for problem, theirs in known]
+        best = sorted((row for row in scored if row[0]), key=lambda row: (-row[0], -row[1].pk))
+        answer = []
+        for score, problem in best[:limit]:
+            if problem.pk not in views:
+                views[problem.pk] = problem_view(actor, problem)
+            answer.append({**views[problem.pk], "score": score})
+        answers.append(answer)
+    return answers
 
 
 def active_trackers(actor: Actor) -> QuerySet[Tracker]:
