@@ -138,7 +138,10 @@ class EscalateForm(forms.Form):
         label=_("Public summary"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("For a new problem: partners and customers read this."),
+        help_text=_(
+            "For a new problem: partners and customers read this (left empty: that our "
+            "engineers are investigating)."
+        ),
     )
     override_reason = forms.CharField(
         label=_("Override reason (support leads)"), required=False, max_length=2000
