@@ -162,7 +162,8 @@ def problem_verify_fix(
         ids = [i for i in ids if i in set(ticket_ids)]
     if not ids:
         raise WrongState("No ticket of this problem waits for verification.")
-    told = customer_message.strip() or _delivered_message(problem)
+    # The customer is told only when the fix passed (a failed one goes back to L3 unseen).
+    told = (customer_message.strip() or _delivered_message(problem)) if passed else ""
     extra = with_customer_message(tickets.ticket_verify_fix, told)
     done = [
         tickets.ticket_verify_fix(
