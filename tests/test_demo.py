@@ -136,8 +136,11 @@ def test_demo_covers_every_state_with_history_files_and_logins(db):
 
     assert sorted(Rating.objects.values_list("score", flat=True)) == [3, 5]
 
-    # one problem record holds three tickets of both partners (and a direct customer)
-    [problem] = Problem.objects.all()
+    # every escalated ticket is on a problem record (its escalation opened or linked it)
+    escalated = demo_tickets().filter(escalated_at__isnull=False)
+    assert escalated.exists() and not escalated.filter(problem_link__isnull=True).exists()
+    # and one problem record holds three tickets of both partners (and a direct customer)
+    problem = Problem.objects.get(title="OAuth2 credentials lose their rotated refresh token")
     partners = set(
         demo_tickets()
         .filter(problem_link__problem=problem)
@@ -253,7 +256,10 @@ def test_reset_deletes_the_demo_data_and_loads_it_afresh(db, django_capture_on_c
     assert not any(storages["attachments"].exists(name) for name in old_files)
     assert Organisation.objects.count() == len(DEMO_ORG_NAMES)
     assert User.objects.count() == len(PEOPLE)
-    assert Problem.objects.count() == 1
+    # and only the fresh demo's problems, each on demo tickets, the Salesforce one once
+    on_problems = demo_tickets().filter(problem_link__isnull=False)
+    assert Problem.objects.count() == on_problems.values("problem_link__problem").distinct().count()
+    assert Problem.objects.filter(title__startswith="OAuth2 credentials").count() == 1
 
 
 def test_history_ends_now_in_the_support_day_and_at_the_last_evening_otherwise():

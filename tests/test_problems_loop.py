@@ -240,3 +240,29 @@ def test_closing_a_problem_with_tickets_waiting_is_refused(world):
     problem, _ = three_tickets_two_partners(world)
     with pytest.raises(Conflict):
         services.problem_close(actor=world.actor("l3"), problem_id=problem.pk)
+
+
+def test_a_failed_verification_after_a_fix_with_a_customer_text_tells_nobody(world):
+    # given a fix delivered with what the customers are to read when it passes
+    problem, (a1, a2, g1) = three_tickets_two_partners(world)
+    services.problem_deliver_fix(
+        actor=world.actor("l3"),
+        problem_id=problem.pk,
+        reference="HF-3",
+        customer_message="Your flow runs again.",
+    )
+    before = set(OutboundMail.objects.values_list("pk", flat=True))
+    # when L2 fails the verification of one ticket
+    services.problem_verify_fix(
+        actor=world.actor("l2"),
+        problem_id=problem.pk,
+        passed=False,
+        notes="Still fails.",
+        ticket_ids=[g1],
+    )
+    # then only that one goes back to L3, and no customer is told anything
+    assert _state(world, g1) == (3, Status.IN_PROGRESS)
+    assert {_state(world, t) for t in (a1, a2)} == {(2, Status.VERIFYING)}
+    customers = [world.user(c).email for c in ("acme_customer", "globex_customer")]
+    told = OutboundMail.objects.exclude(pk__in=before).filter(to_email__in=customers)
+    assert not told.exists()

@@ -90,7 +90,7 @@ def test_jira_issue_created_commented_and_its_webhooks_move_the_tickets(
 
         # then the fix is delivered: every ticket waits in verification at L2
         assert answer.status_code == 202, answer.content
-        assert answer.json() == {"applied": True, "problem_id": problem.pk}
+        assert answer.json() == {"applied": True, "problem_id": problem.pk, "duplicate": False}
         assert {_status(world, t) for t in ids} == {(2, Status.VERIFYING)}
         problem.refresh_from_db()
         assert (problem.status, problem.tracker_status) == (ProblemStatus.FIX_DELIVERED, "Done")

@@ -358,3 +358,48 @@ def test_a_finding_names_the_known_open_problem_matching_its_evidence(world):
     # and a customer's own diagnosis names no problem
     customer = diagnose_api(client_for(world, "acme_customer"), {"log": "x\n" + TOKEN_ERROR})
     assert all(c["problem"] is None for c in customer.json()["causes"])
+
+
+def test_known_problems_of_all_findings_are_looked_up_in_one_query(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tierdesk.problems.services import problem_create
+    from tierdesk.triage.engine import Finding
+
+    # given two open problems, one about Google Sheets tokens and one about SFTP
+    sheets = problem_create(
+        actor=world.actor("l2"),
+        fields={
+            "title": "Google Sheets invalid_grant after rotation",
+            "public_summary": "Google Sheets connections lose their token.",
+        },
+    )
+    sftp = problem_create(
+        actor=world.actor("l2"),
+        fields={"title": "SFTP listing times out", "public_summary": "SFTP folders time out."},
+    )
+    actor = world.actor("acme_l1")
+
+    def finding(text: str) -> Finding:
+        return Finding(cause="credentials", confidence=0.9, rule="r", evidence={"text": text})
+
+    def queries(findings) -> tuple[int, list]:
+        with CaptureQueriesContext(connection) as captured:
+            out = selectors.findings_out(actor, findings)
+        return len(captured), [f["problem"]["id"] if f["problem"] else None for f in out]
+
+    # when one finding is shown, then four
+    one, found_one = queries([finding(TOKEN_ERROR)])
+    four, found_four = queries(
+        [
+            finding(TOKEN_ERROR),
+            finding("SFTP listing times out after 30 s"),
+            finding("nothing alike here"),
+            finding("invalid_grant again"),
+        ]
+    )
+    # then each names its own problem, and the lookup costs the same
+    assert found_one == [sheets.pk]
+    assert found_four == [sheets.pk, sftp.pk, None, sheets.pk]
+    assert one == four == 1

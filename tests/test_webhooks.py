@@ -113,6 +113,7 @@ def test_the_life_of_a_ticket_maps_to_the_contract_events(world, hooks):
         "ticket.bounced",
         "ticket.handed_over",
         "ticket.escalated",
+        "problem.ticket_linked",  # every escalation puts the ticket on a problem
         "ticket.fix_delivered",
         "ticket.resolved",
         "ticket.reopened",

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -118,8 +120,20 @@ def github(token: str, repo: str = "example/platform") -> Iterator[FakeTracker]:
         yield served
 
 
-def jira_delivery(key: str, status: str, secret: str, *, released_version: bool = False):
-    """A `jira:issue_updated` delivery as Jira sends it: (body bytes, headers)."""
+_jira_ids = itertools.count(1_000_000)
+
+
+def jira_delivery(
+    key: str,
+    status: str,
+    secret: str,
+    *,
+    released_version: bool = False,
+    identifier: str | None = None,
+):
+    """A `jira:issue_updated` delivery as Jira sends it: (body bytes, headers). Each has
+    its own `X-Atlassian-Webhook-Identifier` unless `identifier` names one ("" for
+    none)."""
     payload = {
         "timestamp": 1733560000000,
         "webhookEvent": "jira:issue_updated",
@@ -138,10 +152,11 @@ def jira_delivery(key: str, status: str, secret: str, *, released_version: bool 
         },
     }
     body = json.dumps(payload).encode()
-    return body, {
-        "HTTP_X_HUB_SIGNATURE": sign(secret, body),
-        "HTTP_X_ATLASSIAN_WEBHOOK_IDENTIFIER": "1",
-    }
+    headers = {"HTTP_X_HUB_SIGNATURE": sign(secret, body)}
+    identifier = str(next(_jira_ids)) if identifier is None else identifier
+    if identifier:
+        headers["HTTP_X_ATLASSIAN_WEBHOOK_IDENTIFIER"] = identifier
+    return body, headers
 
 
 def github_delivery(
@@ -152,8 +167,10 @@ def github_delivery(
     labels=(),
     repo: str = "example/platform",
     event: str = "issues",
+    delivery: str | None = None,
 ):
-    """An `issues` delivery as GitHub sends it: (body bytes, headers)."""
+    """An `issues` delivery as GitHub sends it: (body bytes, headers), each with its own
+    `X-GitHub-Delivery` GUID unless `delivery` names one."""
     payload = {
         "action": action,
         "issue": {
@@ -170,7 +187,7 @@ def github_delivery(
     return body, {
         "HTTP_X_HUB_SIGNATURE_256": sign(secret, body),
         "HTTP_X_GITHUB_EVENT": event,
-        "HTTP_X_GITHUB_DELIVERY": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        "HTTP_X_GITHUB_DELIVERY": delivery or str(uuid.uuid4()),
     }
 
 

@@ -55,10 +55,19 @@ def problem_tickets(actor: Actor, problem: Problem) -> QuerySet[Ticket]:
     return visible_tickets(actor).filter(problem_link__problem=problem)
 
 
+def ticket_problem_link(ticket: Ticket, *, for_update: bool = False) -> ProblemTicket | None:
+    """The link of a ticket already obtained through `tickets.access` (`get_ticket`,
+    `visible_tickets`) to its problem, with the problem; None when it has none. The one
+    read of a ticket's `ProblemTicket` (a ticket belongs to one problem at most)."""
+    links = ProblemTicket.objects.filter(ticket=ticket).select_related("problem")
+    if for_update:
+        links = links.select_for_update(of=("self",))
+    return links.first()
+
+
 def ticket_problem(actor: Actor, ticket_id: int) -> Problem | None:
     """The problem of a ticket the actor may see (NotFound if they may not see it)."""
-    ticket = get_ticket(actor, ticket_id)
-    link = ProblemTicket.objects.filter(ticket=ticket).select_related("problem").first()
+    link = ticket_problem_link(get_ticket(actor, ticket_id))
     return link.problem if link else None
 
 

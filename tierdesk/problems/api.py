@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
@@ -23,6 +23,7 @@ from tierdesk.problems.schemas import (
     ProblemReleaseIn,
     ProblemTicketOut,
     ProblemTrackerIn,
+    ProblemTrackerRetryIn,
     ProblemVerifyFixIn,
     ProblemVersionIn,
     ProblemWorkaroundIn,
@@ -158,6 +159,14 @@ def link_ticket(request: HttpRequest, problem_id: int, payload: ProblemLinkIn):
     return Status(201, _detail(request, problem_id))
 
 
+def _act(request: HttpRequest, problem_id: int, service, payload: Schema, shape=None):
+    """A loop action's one body: the payload's fields go to the problem service as they
+    are named (the schemas mirror the services' keywords), then the problem as the caller
+    reads it — or `shape(result)` of what the service returned."""
+    result = service(actor=request_actor(request), problem_id=problem_id, **payload.model_dump())
+    return shape(result) if shape is not None else _detail(request, problem_id)
+
+
 @router.post(
     "/problems/{problem_id}/actions/start_fix",
     response={200: ProblemDetailOut, **WRITE},
@@ -166,10 +175,7 @@ def link_ticket(request: HttpRequest, problem_id: int, payload: ProblemLinkIn):
 )
 @decorate_view(JSON)
 def start_fix(request: HttpRequest, problem_id: int, payload: ProblemVersionIn):
-    services.problem_start_fix(
-        actor=request_actor(request), problem_id=problem_id, version=payload.version
-    )
-    return _detail(request, problem_id)
+    return _act(request, problem_id, services.problem_start_fix, payload)
 
 
 @router.post(
@@ -180,16 +186,7 @@ def start_fix(request: HttpRequest, problem_id: int, payload: ProblemVersionIn):
 )
 @decorate_view(JSON)
 def deliver_fix(request: HttpRequest, problem_id: int, payload: ProblemDeliverFixIn):
-    services.problem_deliver_fix(
-        actor=request_actor(request),
-        problem_id=problem_id,
-        reference=payload.reference,
-        release=payload.release,
-        notes=payload.notes,
-        customer_message=payload.customer_message,
-        version=payload.version,
-    )
-    return _detail(request, problem_id)
+    return _act(request, problem_id, services.problem_deliver_fix, payload)
 
 
 @router.post(
@@ -200,15 +197,7 @@ def deliver_fix(request: HttpRequest, problem_id: int, payload: ProblemDeliverFi
 )
 @decorate_view(JSON)
 def verify_fix(request: HttpRequest, problem_id: int, payload: ProblemVerifyFixIn):
-    done = services.problem_verify_fix(
-        actor=request_actor(request),
-        problem_id=problem_id,
-        passed=payload.passed,
-        notes=payload.notes,
-        ticket_ids=payload.ticket_ids,
-        customer_message=payload.customer_message,
-    )
-    return _ticket_rows(done)
+    return _act(request, problem_id, services.problem_verify_fix, payload, shape=_ticket_rows)
 
 
 @router.post(
@@ -219,13 +208,7 @@ def verify_fix(request: HttpRequest, problem_id: int, payload: ProblemVerifyFixI
 )
 @decorate_view(JSON)
 def apply_workaround(request: HttpRequest, problem_id: int, payload: ProblemWorkaroundIn):
-    services.problem_apply_workaround(
-        actor=request_actor(request),
-        problem_id=problem_id,
-        ticket_id=payload.ticket_id,
-        customer_message=payload.customer_message,
-    )
-    return _detail(request, problem_id)
+    return _act(request, problem_id, services.problem_apply_workaround, payload)
 
 
 @router.post(
@@ -236,14 +219,7 @@ def apply_workaround(request: HttpRequest, problem_id: int, payload: ProblemWork
 )
 @decorate_view(JSON)
 def release(request: HttpRequest, problem_id: int, payload: ProblemReleaseIn):
-    services.problem_release(
-        actor=request_actor(request),
-        problem_id=problem_id,
-        release=payload.release,
-        customer_message=payload.customer_message,
-        version=payload.version,
-    )
-    return _detail(request, problem_id)
+    return _act(request, problem_id, services.problem_release, payload)
 
 
 @router.post(
@@ -254,10 +230,18 @@ def release(request: HttpRequest, problem_id: int, payload: ProblemReleaseIn):
 )
 @decorate_view(JSON)
 def close(request: HttpRequest, problem_id: int, payload: ProblemVersionIn):
-    services.problem_close(
-        actor=request_actor(request), problem_id=problem_id, version=payload.version
-    )
-    return _detail(request, problem_id)
+    return _act(request, problem_id, services.problem_close, payload)
+
+
+@router.post(
+    "/problems/{problem_id}/actions/retry_tracker",
+    response={200: ProblemDetailOut, **WRITE},
+    summary="Try a failed call to the tracker again (one, or every failed one)",
+    operation_id="problem_retry_tracker",
+)
+@decorate_view(JSON)
+def retry_tracker(request: HttpRequest, problem_id: int, payload: ProblemTrackerRetryIn):
+    return _act(request, problem_id, services.tracker_call_retry, payload)
 
 
 @router.post(

@@ -126,6 +126,10 @@ class TrackerLinkForm(forms.Form):
         self.fields["tracker"].choices = [(t.pk, t.name) for t in trackers]
 
 
+class TrackerRetryForm(forms.Form):
+    call = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
 class EscalateForm(forms.Form):
     problem = forms.TypedChoiceField(
         label=_("Problem"), coerce=int, required=False, empty_value=None, choices=()
@@ -134,7 +138,10 @@ class EscalateForm(forms.Form):
         label=_("Public summary"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("For a new problem: partners and customers read this."),
+        help_text=_(
+            "For a new problem: partners and customers read this (left empty: that our "
+            "engineers are investigating)."
+        ),
     )
     override_reason = forms.CharField(
         label=_("Override reason (support leads)"), required=False, max_length=2000

@@ -4,7 +4,9 @@ No token: the signature over the raw body is the credential. It is checked again
 secret of every active tracker of that kind before the body is read as JSON; no
 matching signature is 401 (the same answer for a forged body, an unknown tracker or a
 tracker without a secret). A signed delivery about an issue no problem is linked to is
-accepted and changes nothing.
+accepted and changes nothing. A signed delivery whose id was recorded before (a replay,
+or the tracker retrying one already handled) is answered 200 with `duplicate: true` and
+changes nothing (`services.tracker_delivery_receive`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ router = Router(tags=["hooks"], auth=None)
 class HookOut(Schema):
     applied: bool
     problem_id: int | None
+    duplicate: bool = False
 
 
 class Unauthenticated(DomainError):
@@ -48,7 +51,7 @@ GITHUB_EXAMPLE = {
 }
 
 
-def _body(example: dict, header: str) -> dict:
+def _body(example: dict, header: str, delivery_header: str) -> dict:
     return {
         "requestBody": {
             "required": True,
@@ -66,7 +69,15 @@ def _body(example: dict, header: str) -> dict:
                 "required": True,
                 "description": "sha256=<hex HMAC-SHA256 of the raw body with the tracker's secret>",
                 "schema": {"type": "string"},
-            }
+            },
+            {
+                "in": "header",
+                "name": delivery_header,
+                "required": False,
+                "description": "The delivery's id, kept by the tracker's retries: recorded "
+                "once, a second delivery with it is a duplicate (without it, the body's hash)",
+                "schema": {"type": "string", "maxLength": 200},
+            },
         ],
     }
 
@@ -89,39 +100,43 @@ def _payload(request: HttpRequest) -> dict:
     return payload
 
 
-def _apply(tracker: Tracker, update) -> Status:
-    if update is None:
-        return Status(202, {"applied": False, "problem_id": None})
-    problem = services.tracker_update_apply(tracker=tracker, update=update)
-    found = problem.pk if problem else None
-    return Status(202, {"applied": found is not None, "problem_id": found})
+def _receive(request: HttpRequest, tracker: Tracker, update) -> Status:
+    header = request.headers.get(inbound.DELIVERY_HEADER[tracker.kind])
+    received = services.tracker_delivery_receive(
+        tracker=tracker, delivery_id=inbound.delivery_id(header, request.body), update=update
+    )
+    body = {
+        "applied": received.applied,
+        "problem_id": received.problem_id,
+        "duplicate": received.duplicate,
+    }
+    return Status(200 if received.duplicate else 202, body)
 
 
 @router.post(
     "/hooks/jira",
-    response={202: HookOut, **errors(400, 401, 415, 422)},
+    response={200: HookOut, 202: HookOut, **errors(400, 401, 415, 422)},
     summary="Jira's webhook (issue created/updated), signed with the tracker's secret",
     operation_id="hook_jira_receive",
-    openapi_extra=_body(JIRA_EXAMPLE, "X-Hub-Signature"),
+    openapi_extra=_body(JIRA_EXAMPLE, "X-Hub-Signature", "X-Atlassian-Webhook-Identifier"),
 )
 @decorate_view(accepts("application/json"))
 def jira_hook(request: HttpRequest):
     tracker = _signed_by(request, TrackerKind.JIRA)
-    return _apply(tracker, inbound.jira_update(_payload(request)))
+    return _receive(request, tracker, inbound.jira_update(_payload(request)))
 
 
 @router.post(
     "/hooks/github",
-    response={202: HookOut, **errors(400, 401, 415, 422)},
+    response={200: HookOut, 202: HookOut, **errors(400, 401, 415, 422)},
     summary="GitHub's webhook (`issues` events), signed with the tracker's secret",
     operation_id="hook_github_receive",
-    openapi_extra=_body(GITHUB_EXAMPLE, "X-Hub-Signature-256"),
+    openapi_extra=_body(GITHUB_EXAMPLE, "X-Hub-Signature-256", "X-GitHub-Delivery"),
 )
 @decorate_view(accepts("application/json"))
 def github_hook(request: HttpRequest):
     tracker = _signed_by(request, TrackerKind.GITHUB)
     payload = _payload(request)
     event = request.headers.get("X-GitHub-Event", "")
-    if event != "issues" or inbound.github_repository(payload) != tracker.project:
-        return Status(202, {"applied": False, "problem_id": None})
-    return _apply(tracker, inbound.github_update(payload))
+    relevant = event == "issues" and inbound.github_repository(payload) == tracker.project
+    return _receive(request, tracker, inbound.github_update(payload) if relevant else None)

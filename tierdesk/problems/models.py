@@ -211,6 +211,7 @@ class ProblemEventKind(models.TextChoices):
     CLOSED = "closed", "Closed"
     TRACKER_LINKED = "tracker_linked", "Tracker issue linked"
     TRACKER_UPDATED = "tracker_updated", "Tracker status changed"
+    TRACKER_RETRIED = "tracker_retried", "Tracker call retried"
 
 
 class ProblemEvent(models.Model):
@@ -233,3 +234,75 @@ class ProblemEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id} {self.kind}"
+
+
+class TrackerDelivery(models.Model):
+    """One inbound webhook delivery a tracker signed, recorded once: its id is GitHub's
+    `X-GitHub-Delivery`, Jira's `X-Atlassian-Webhook-Identifier` (both unchanged when
+    the tracker retries), or a hash of the body where the tracker sends none. A second
+    delivery with the same id is a replay and changes nothing (`services.tracker`)."""
+
+    tracker = models.ForeignKey(Tracker, on_delete=models.CASCADE, related_name="deliveries")
+    delivery_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(db_index=True)
+    problem = models.ForeignKey(
+        Problem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    applied = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["tracker", "delivery_id"], name="tracker_delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracker_id} delivery {self.delivery_id}"
+
+
+class TrackerCallAction(models.TextChoices):
+    CREATE_ISSUE = "create_issue", "Create the issue"
+    COMMENT = "comment", "Post a comment"
+
+
+class TrackerCallState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class TrackerCall(TimeStamped):
+    """One outbound call to the problem's tracker (create its issue, post a comment),
+    written in the transaction that asks for it and made by a task after commit. A call
+    that failed keeps what went wrong — the tracker's HTTP status (None when it could
+    not be reached), a short error that names no URL or credential, when, how often —
+    until staff retry it (`services.tracker_calls`)."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="tracker_calls")
+    action = models.CharField(max_length=20, choices=TrackerCallAction.choices)
+    text = models.TextField(blank=True, help_text="The comment to post.")
+    state = models.CharField(
+        max_length=10, choices=TrackerCallState.choices, default=TrackerCallState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["problem", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=[s.value for s in TrackerCallState]),
+                name="tracker_call_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(action__in=[a.value for a in TrackerCallAction]),
+                name="tracker_call_action_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} {self.action} {self.state}"

@@ -13,6 +13,14 @@ from tierdesk.tickets.api_enums import TicketStatus
 
 ProblemStatus = api_enum("ProblemStatus", models.ProblemStatus, doc="Where a problem is.")
 TrackerKind = api_enum("TrackerKind", models.TrackerKind)
+TrackerCallAction = api_enum(
+    "TrackerCallAction", models.TrackerCallAction, doc="What a call to the tracker does."
+)
+TrackerCallState = api_enum(
+    "TrackerCallState",
+    models.TrackerCallState,
+    doc="`failed` until retried; `sending` for an attempt under way.",
+)
 TicketLinkKind = api_enum("TicketLinkKind", models.LinkKind)
 NewLinkKind = api_enum(
     "TicketLinkNewKind",
@@ -177,8 +185,34 @@ class ProblemOut(Schema):
     updated_at: datetime
 
 
+class TrackerCallOut(Schema):
+    """An outbound call to the tracker that has not succeeded (yet)."""
+
+    id: int
+    action: TrackerCallAction  # type: ignore[valid-type]
+    state: TrackerCallState  # type: ignore[valid-type]
+    attempts: int
+    last_status: int | None = Field(
+        ..., description="The tracker's HTTP status; null when it was not reached."
+    )
+    last_error: str = Field(..., description="Short; never a URL or credential.")
+    last_attempt_at: datetime | None
+    created_at: datetime
+
+
 class ProblemDetailOut(ProblemOut):
     tickets_by_partner: list[PartnerTicketsOut]
+    tracker_calls: list[TrackerCallOut] | None = Field(
+        None,
+        description="Calls to the tracker that failed or wait (vendor staff; null for "
+        "others). Retry a failed one with `actions/retry_tracker`.",
+    )
+
+
+class ProblemTrackerRetryIn(Schema):
+    model_config = _examples({"call_id": 12}, {})
+
+    call_id: int | None = Field(None, description="One failed call; without it, every one.")
 
 
 class ProblemFilters(Schema):

@@ -17,7 +17,13 @@ from tierdesk.problems.access import (
     ticket_links,
     visible_problems,
 )
-from tierdesk.problems.models import OPEN_PROBLEM_STATUSES, Problem, Tracker
+from tierdesk.problems.models import (
+    OPEN_PROBLEM_STATUSES,
+    Problem,
+    Tracker,
+    TrackerCallAction,
+    TrackerCallState,
+)
 from tierdesk.tickets.access import visible_tickets
 from tierdesk.tickets.models import Ticket
 
@@ -105,10 +111,37 @@ def tickets_by_partner(actor: Actor, problem: Problem) -> list[dict[str, Any]]:
     return [{"partner": name, "tickets": tickets} for name, tickets in groups.items()]
 
 
+def tracker_calls(actor: Actor, problem: Problem) -> list[dict[str, Any]] | None:
+    """The problem's calls to its tracker that have not succeeded (failed ones first),
+    for vendor staff; None for everyone else."""
+    if not sees_internals(actor):
+        return None
+    waiting = problem.tracker_calls.exclude(state=TrackerCallState.DONE)
+    rows = [
+        {
+            "id": call.pk,
+            "action": call.action,
+            "action_label": TrackerCallAction(call.action).label,
+            "state": call.state,
+            "attempts": call.attempts,
+            "last_status": call.last_status,
+            "last_error": call.last_error,
+            "last_attempt_at": call.last_attempt_at,
+            "created_at": call.created_at,
+        }
+        for call in waiting.order_by("created_at", "pk")
+    ]
+    return sorted(rows, key=lambda row: row["state"] != TrackerCallState.FAILED)
+
+
 def problem_detail(actor: Actor, problem: Problem) -> dict[str, Any]:
     groups = tickets_by_partner(actor, problem)
     count = sum(len(g["tickets"]) for g in groups)
-    return {**problem_view(actor, problem, ticket_count=count), "tickets_by_partner": groups}
+    return {
+        **problem_view(actor, problem, ticket_count=count),
+        "tickets_by_partner": groups,
+        "tracker_calls": tracker_calls(actor, problem),
+    }
 
 
 def link_rows(actor: Actor, ticket: Ticket) -> list[dict[str, Any]]:
@@ -140,22 +173,39 @@ def matching_open_problems(actor: Actor, text: str, *, limit: int = 5) -> list[d
     actor may read them. Only public parts are matched, so a partner is never offered a
     problem because of its internal analysis. Error signatures (`INVALID_SESSION_ID`,
     `401`) count like words. An empty list for customers and for text without words."""
+    return matching_open_problems_each(actor, [text], limit=limit)[0]
+
+
+def matching_open_problems_each(
+    actor: Actor, texts: list[str], *, limit: int = 5
+) -> list[list[dict[str, Any]]]:
+    """`matching_open_problems` for several texts at once (a triage's findings, each
+    with its evidence), in one query whatever their number: one list per text, in order."""
     if actor.is_customer:
-        return []
-    wanted = _words(text)
-    if not wanted:
-        return []
+        return [[] for _ in texts]
+    wanted = [_words(text) for text in texts]
+    if not any(wanted):
+        return [[] for _ in texts]
     candidates: QuerySet[Problem] = problem_queue(actor).filter(status__in=OPEN_PROBLEM_STATUSES)
-    scored = []
-    for problem in candidates.order_by("-created_at")[:500]:
-        words = _words(f"{problem.title} {problem.public_summary} {' '.join(problem.components)}")
-        score = len(wanted & words)
-        if score:
-            scored.append((score, problem.pk, problem))
-    scored.sort(key=lambda row: (-row[0], -row[1]))
-    return [
-        {**problem_view(actor, problem), "score": score} for score, _, problem in scored[:limit]
+    known = [
+        (
+            problem,
+            _words(f"{problem.title} {problem.public_summary} {' '.join(problem.components)}"),
+        )
+        for problem in candidates.order_by("-created_at")[:500]
     ]
+    views: dict[int, dict[str, Any]] = {}
+    answers = []
+    for words in wanted:
+        scored = [(len(words & theirs), problem) for problem, theirs in known]
+        best = sorted((row for row in scored if row[0]), key=lambda row: (-row[0], -row[1].pk))
+        answer = []
+        for score, problem in best[:limit]:
+            if problem.pk not in views:
+                views[problem.pk] = problem_view(actor, problem)
+            answer.append({**views[problem.pk], "score": score})
+        answers.append(answer)
+    return answers
 
 
 def active_trackers(actor: Actor) -> QuerySet[Tracker]:

@@ -2,29 +2,20 @@
 
 | task | does |
 |---|---|
-| `tracker_issue_create_task(problem_id)` | creates the issue in the tracker, stores its key |
-| `tracker_comment_task(problem_id, text)` | posts a status change to the problem's issue |
+| `tracker_call_task(call_id)` | one attempt of a tracker call (create the issue, comment) |
 
-Both are queued when the change commits; a tracker that fails is logged (never with
-its credentials) and the task fails, visible in the task results.
+Queued when the change that asks for the call commits, and again when staff retry a
+failed call; a call that fails keeps its HTTP status, error and attempts on its row
+(`services.tracker_calls`) and is logged, never with the tracker's credentials.
 """
 
 from __future__ import annotations
 
-import logging
-
 from django_tasks import task
 
-from tierdesk.problems.services import tracker as tracker_services
-
-logger = logging.getLogger(__name__)
+from tierdesk.problems.services import tracker_calls
 
 
 @task()
-def tracker_issue_create_task(problem_id: int) -> str:
-    return tracker_services.tracker_issue_create(problem_id=problem_id)
-
-
-@task()
-def tracker_comment_task(problem_id: int, text: str) -> bool:
-    return tracker_services.tracker_comment_post(problem_id=problem_id, text=text)
+def tracker_call_task(call_id: int) -> str | None:
+    return tracker_calls.tracker_call_run(call_id=call_id)

@@ -108,6 +108,7 @@ ACTIONS = {
     "release": forms.ReleaseForm,
     "close": None,
     "tracker": forms.TrackerLinkForm,
+    "retry_tracker": forms.TrackerRetryForm,
 }
 
 
@@ -144,6 +145,8 @@ def _run(actor, problem: Problem, action: str, data: dict) -> None:
         services.problem_tracker_attach(
             actor=actor, problem_id=pk, tracker_id=data["tracker"], key=data["key"]
         )
+    elif action == "retry_tracker":
+        services.tracker_call_retry(actor=actor, problem_id=pk, call_id=data["call"])
 
 
 @login_required
@@ -242,10 +245,12 @@ def ticket_escalate(request: HttpRequest, number: int) -> HttpResponse:
     try:
         ticket = get_ticket_by_number(actor, number)
         if not form.is_valid():
-            messages.error(request, _("Choose a problem or write a public summary."))
+            messages.error(request, _("Choose an open problem, or none for a new one."))
             return _ticket_back(request, number)
         data = form.cleaned_data
-        fields = {"public_summary": data["public_summary"]} if data["problem"] is None else None
+        summary = data["public_summary"].strip()
+        # Without a summary a new problem says only that engineering investigates.
+        fields = {"public_summary": summary} if data["problem"] is None and summary else None
         services.problem_escalate(
             actor=actor,
             ticket_id=ticket.pk,

@@ -73,6 +73,7 @@ def findings_out(
     to the portal for customers and to the console for everyone else."""
     if portal is None:
         portal = actor.is_customer
+    problems = _known_problems(actor, findings)
     ids = {f.article_id for f in findings if f.article_id}
     articles = (
         {
@@ -83,7 +84,7 @@ def findings_out(
         else {}
     )
     out = []
-    for finding in findings:
+    for finding, problem in zip(findings, problems, strict=True):
         article = articles.get(finding.article_id)
         out.append(
             {
@@ -101,24 +102,27 @@ def findings_out(
                     if article
                     else None
                 ),
-                "problem": finding.problem or _known_problem(actor, finding.evidence),
+                "problem": problem,
             }
         )
     return out
 
 
-def _known_problem(actor: Actor, evidence: dict) -> dict | None:
-    """The open problem record whose public parts match the finding's evidence ("looks
-    like P-12, fix in progress"), as the actor may read it; none for customers."""
+def _known_problems(actor: Actor, findings: list[Finding]) -> list[dict | None]:
+    """Per finding, the open problem record whose public parts match its evidence ("looks
+    like P-12, fix in progress"), as the actor may read it; none for customers. One
+    query for all the findings (`matching_open_problems_each`)."""
     if actor.is_customer or not apps.is_installed("tierdesk.problems"):
-        return None
-    from tierdesk.problems.selectors import matching_open_problems
+        return [finding.problem for finding in findings]
+    from tierdesk.problems.selectors import matching_open_problems_each
 
-    matches = matching_open_problems(actor, str(evidence.get("text") or ""), limit=1)
-    if not matches:
-        return None
-    found = matches[0]
-    return {key: found.get(key) for key in ("id", "title", "status", "public_summary")}
+    texts = ["" if f.problem else str(f.evidence.get("text") or "") for f in findings]
+    matches = matching_open_problems_each(actor, texts, limit=1)
+    keys = ("id", "title", "status", "public_summary")
+    return [
+        finding.problem or ({key: found[0].get(key) for key in keys} if found else None)
+        for finding, found in zip(findings, matches, strict=True)
+    ]
 
 
 def diagnose_text(

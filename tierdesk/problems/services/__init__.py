@@ -1,5 +1,6 @@
 """Every write to problems and ticket links. Views, API, tasks and tracker hooks call these."""
 
+from tierdesk.problems.services.escalation import on_ticket_escalated, problem_escalate
 from tierdesk.problems.services.fixes import (
     problem_apply_workaround,
     problem_close,
@@ -15,16 +16,18 @@ from tierdesk.problems.services.links import (
 )
 from tierdesk.problems.services.records import (
     problem_create,
-    problem_escalate,
     problem_link_ticket,
     problem_update,
 )
 from tierdesk.problems.services.tracker import (
     problem_tracker_attach,
+    tracker_delivery_receive,
     tracker_update_apply,
 )
+from tierdesk.problems.services.tracker_calls import tracker_call_retry
 
 __all__ = [
+    "on_ticket_escalated",
     "problem_apply_workaround",
     "problem_close",
     "problem_create",
@@ -39,5 +42,7 @@ __all__ = [
     "ticket_link_create",
     "ticket_link_delete",
     "ticket_merge_into",
+    "tracker_call_retry",
+    "tracker_delivery_receive",
     "tracker_update_apply",
 ]

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
-
-from django.db import transaction
 
 from tierdesk.accounts.models import Role
 from tierdesk.core.actor import Actor
@@ -78,8 +75,9 @@ def announce(problem: Problem, kind: str, now, data: dict[str, Any]) -> None:
 def tell_tracker(problem: Problem, from_status: str) -> None:
     """A status change, posted to the problem's issue after commit (unless the tracker
     itself caused it)."""
+    from tierdesk.problems.models import TrackerCallAction
     from tierdesk.problems.services.tracker import from_tracker
-    from tierdesk.problems.tasks import tracker_comment_task
+    from tierdesk.problems.services.tracker_calls import tracker_call_add
 
     if not (problem.tracker_id and problem.tracker_key) or from_tracker():
         return
@@ -87,9 +85,7 @@ def tell_tracker(problem: Problem, from_status: str) -> None:
         f"Tierdesk {problem.reference}: {ProblemStatus(from_status).label} → "
         f"{ProblemStatus(problem.status).label}."
     )
-    transaction.on_commit(
-        functools.partial(tracker_comment_task.enqueue, problem.pk, text), robust=True
-    )
+    tracker_call_add(problem, TrackerCallAction.COMMENT, text)
 
 
 def record(

@@ -13,12 +13,11 @@ from django.db import transaction
 from tierdesk.core import clock
 from tierdesk.core.actor import SYSTEM, Actor
 from tierdesk.core.errors import Conflict, InvalidInput, WrongState
-from tierdesk.problems.access import get_problem
+from tierdesk.problems.access import get_problem, ticket_problem_link
 from tierdesk.problems.models import (
     Problem,
     ProblemEventKind,
     ProblemStatus,
-    ProblemTicket,
 )
 from tierdesk.problems.services._common import (
     ENGINEERS,
@@ -163,7 +162,8 @@ def problem_verify_fix(
         ids = [i for i in ids if i in set(ticket_ids)]
     if not ids:
         raise WrongState("No ticket of this problem waits for verification.")
-    told = customer_message.strip() or _delivered_message(problem)
+    # The customer is told only when the fix passed (a failed one goes back to L3 unseen).
+    told = (customer_message.strip() or _delivered_message(problem)) if passed else ""
     extra = with_customer_message(tickets.ticket_verify_fix, told)
     done = [
         tickets.ticket_verify_fix(
@@ -197,8 +197,9 @@ def problem_apply_workaround(
     problem = get_problem(actor, problem_id, for_update=True)
     if not problem.is_open:
         raise WrongState("The problem is no longer open.")
-    link = ProblemTicket.objects.filter(problem=problem, ticket_id=ticket_id).first()
-    if link is None or not _linked(actor, problem).filter(pk=ticket_id).exists():
+    ticket = _linked(actor, problem).filter(pk=ticket_id).first()
+    link = ticket_problem_link(ticket) if ticket is not None else None
+    if link is None or link.problem_id != problem.pk:
         raise InvalidInput({"ticket_id": "is not a ticket of this problem"})
     if not problem.workaround.strip():
         raise InvalidInput({"workaround": "The problem has no workaround yet."})
@@ -265,16 +266,18 @@ def problem_release(
 def _tell_workaround_customers(problem: Problem, text: str) -> list[int]:
     told = []
     now = clock.now()
-    links = ProblemTicket.objects.filter(
-        problem=problem, workaround_at__isnull=False, fix_told_at__isnull=True
-    ).select_related("ticket")
-    for link in links:
-        if link.ticket.status == Status.CLOSED:
-            continue
-        tickets.message_add(actor=SYSTEM, ticket_id=link.ticket_id, body=text, internal=False)
+    waiting = (
+        _linked(SYSTEM, problem)
+        .filter(problem_link__workaround_at__isnull=False, problem_link__fix_told_at__isnull=True)
+        .exclude(status=Status.CLOSED)
+        .select_related("problem_link")
+    )
+    for ticket in waiting:
+        tickets.message_add(actor=SYSTEM, ticket_id=ticket.pk, body=text, internal=False)
+        link = ticket.problem_link
         link.fix_told_at = now
         link.save(update_fields=["fix_told_at"])
-        told.append(link.ticket_id)
+        told.append(ticket.pk)
     return told
 
 

@@ -1,4 +1,4 @@
-"""Creating, editing and linking problems; escalating a ticket onto one."""
+"""Creating, editing and linking problems (escalating onto one: `services.escalation`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Conflict, InvalidInput
-from tierdesk.problems.access import get_problem
+from tierdesk.problems.access import get_problem, ticket_problem_link
 from tierdesk.problems.models import (
     Problem,
     ProblemEventKind,
@@ -23,7 +23,6 @@ from tierdesk.problems.services._common import (
     record,
     require_role,
 )
-from tierdesk.tickets import services as tickets
 from tierdesk.tickets.access import get_ticket, visible_reproductions
 
 EDITABLE = (
@@ -136,7 +135,7 @@ def problem_update(
 
 def _link(problem: Problem, actor: Actor, ticket_id: int, now, *, adopt: bool = False):
     ticket = get_ticket(actor, ticket_id, for_update=True)
-    existing = ProblemTicket.objects.filter(ticket=ticket).first()
+    existing = ticket_problem_link(ticket)
     if existing is not None:
         if existing.problem_id == problem.pk:
             return existing
@@ -166,33 +165,3 @@ def problem_link_ticket(*, actor: Actor, problem_id: int, ticket_id: int) -> Pro
     if problem.status == ProblemStatus.CLOSED:
         raise Conflict("The problem is closed.", code="wrong_state")
     return _link(problem, actor, ticket_id, clock.now(), adopt=True)
-
-
-@transaction.atomic
-def problem_escalate(
-    *,
-    actor: Actor,
-    ticket_id: int,
-    problem_id: int | None = None,
-    fields: dict[str, Any] | None = None,
-    override_reason: str = "",
-    version: int | None = None,
-) -> Problem:
-    """Escalate a ticket to L3 (`tickets.ticket_escalate`, with its gate) onto a problem:
-    the named one, the one it is already linked to, or a new one from `fields` (title and
-    public summary; the title defaults to the ticket's). Nothing is written when the
-    escalation is refused."""
-    require_role(actor, WORKERS, "escalate")
-    tickets.ticket_escalate(
-        actor=actor, ticket_id=ticket_id, override_reason=override_reason, version=version
-    )
-    current = ProblemTicket.objects.filter(ticket_id=ticket_id).first()
-    if problem_id is None and current is not None:
-        return get_problem(actor, current.problem_id)
-    if problem_id is not None:
-        problem_link_ticket(actor=actor, problem_id=problem_id, ticket_id=ticket_id)
-        return get_problem(actor, problem_id)
-    values = dict(fields or {})
-    if "title" not in values:
-        values["title"] = get_ticket(actor, ticket_id).title
-    return problem_create(actor=actor, fields=values, ticket_id=ticket_id)

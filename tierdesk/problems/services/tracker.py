@@ -1,7 +1,7 @@
 """The tracker loop: link a problem to an issue (or have one created), post its status
 changes to the issue, and apply what the tracker's webhooks say.
 
-Outbound calls run in tasks after commit (`problems/tasks.py`). An update that comes
+Outbound calls are rows made by tasks after commit (`services.tracker_calls`). An update that comes
 from the tracker is not echoed back to it as a comment.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from functools import partial
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from tierdesk.accounts.models import Role
 from tierdesk.core import clock
@@ -24,6 +24,8 @@ from tierdesk.problems.models import (
     ProblemEventKind,
     ProblemStatus,
     Tracker,
+    TrackerCallAction,
+    TrackerDelivery,
     TrackerKind,
 )
 from tierdesk.problems.services._common import WORKERS, check_version, record, require_role
@@ -55,7 +57,7 @@ def problem_tracker_attach(
     """Link the problem to issue `key` of the tracker, or — without a key — have the
     issue created (a task, after commit). Refused: an unknown or inactive tracker, a key
     another problem holds (InvalidInput naming the field)."""
-    from tierdesk.problems.tasks import tracker_issue_create_task
+    from tierdesk.problems.services.tracker_calls import tracker_call_add
 
     require_role(actor, WORKERS, "link trackers")
     problem = get_problem(actor, problem_id, for_update=True)
@@ -82,7 +84,7 @@ def problem_tracker_attach(
         data={"tracker": tracker.name, "key": key, "creating": not key},
     )
     if not key:
-        transaction.on_commit(partial(tracker_issue_create_task.enqueue, problem.pk), robust=True)
+        tracker_call_add(problem, TrackerCallAction.CREATE_ISSUE)
     return problem
 
 
@@ -113,9 +115,16 @@ def tracker_issue_create(*, problem_id: int) -> str:
 
 
 def tracker_comment_post(*, problem_id: int, text: str) -> bool:
+    """Post `text` on the problem's issue. False when the problem has no tracker any
+    more (nothing to post to); TrackerError when it has no issue yet, the tracker is
+    inactive or refuses."""
     problem = visible_problems(SYSTEM).select_related("tracker").get(pk=problem_id)
-    if problem.tracker is None or not problem.tracker_key or not problem.tracker.active:
+    if problem.tracker is None:
         return False
+    if not problem.tracker_key:
+        raise TrackerError("the tracker issue is not created yet")
+    if not problem.tracker.active:
+        raise TrackerError("the tracker is inactive")
     try:
         clients.add_comment(problem.tracker, problem.tracker_key, text)
     except TrackerError as exc:
@@ -212,3 +221,39 @@ def tracker_update_apply(*, tracker: Tracker, update: TrackerUpdate) -> Problem 
     finally:
         _from_tracker.reset(token)
     return problem
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of one inbound delivery."""
+
+    applied: bool
+    problem_id: int | None
+    duplicate: bool = False
+
+
+@transaction.atomic
+def tracker_delivery_receive(
+    *, tracker: Tracker, delivery_id: str, update: TrackerUpdate | None
+) -> Received:
+    """One signed delivery of `tracker`: recorded once by its id (unique per tracker),
+    then applied (`tracker_update_apply`; None when it says nothing about an issue). A
+    delivery whose id is recorded already is a replay or a retry of one already handled:
+    `duplicate`, and nothing changes. The record commits with what the delivery changed,
+    so a delivery that failed half-way is taken again when the tracker retries it; of two
+    copies arriving at once, the second waits for the first and is the duplicate."""
+    try:
+        with transaction.atomic():
+            delivery = TrackerDelivery.objects.create(
+                tracker=tracker, delivery_id=delivery_id, received_at=clock.now()
+            )
+    except IntegrityError:
+        first = TrackerDelivery.objects.filter(tracker=tracker, delivery_id=delivery_id).first()
+        return Received(
+            applied=False, problem_id=first.problem_id if first else None, duplicate=True
+        )
+    problem = tracker_update_apply(tracker=tracker, update=update) if update else None
+    if problem is not None:
+        delivery.problem, delivery.applied = problem, True
+        delivery.save(update_fields=["problem", "applied"])
+    return Received(applied=problem is not None, problem_id=problem.pk if problem else None)

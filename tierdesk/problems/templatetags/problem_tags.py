@@ -7,8 +7,8 @@ from __future__ import annotations
 from django import template
 
 from tierdesk.problems import forms, selectors
-from tierdesk.problems.access import sees_internals
-from tierdesk.problems.models import ProblemStatus, ProblemTicket
+from tierdesk.problems.access import sees_internals, ticket_problem_link
+from tierdesk.problems.models import ProblemStatus
 from tierdesk.problems.services._common import WORKERS
 
 register = template.Library()
@@ -28,7 +28,7 @@ def ticket_problem(context, ticket):
     actor = context.get("actor")
     if actor is None or ticket is None:
         return {"show": False}
-    link = ProblemTicket.objects.filter(ticket=ticket).select_related("problem").first()
+    link = ticket_problem_link(ticket)
     staff = not actor.is_customer
     problem = selectors.problem_view(actor, link.problem, ticket_count=0) if link else None
     matches = []

@@ -19,7 +19,12 @@ MAX_ANSWER_BYTES = 256 * 1024
 
 
 class TrackerError(Exception):
-    """A tracker call that did not succeed; the text names no URL or credential."""
+    """A tracker call that did not succeed; the text names no URL or credential.
+    `status` is the tracker's HTTP status when it answered."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def call(method: str, url: str, *, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
@@ -49,7 +54,7 @@ def call(method: str, url: str, *, body: Any, headers: dict[str, str]) -> tuple[
             status = response.status
     except urllib.error.HTTPError as exc:
         exc.close()
-        raise TrackerError(f"tracker answered HTTP {exc.code}") from None
+        raise TrackerError(f"tracker answered HTTP {exc.code}", status=exc.code) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise TrackerError(f"tracker unreachable ({type(exc).__name__})") from None
     try:

@@ -7,6 +7,11 @@
   body>`; the issue is `repository.full_name` + `issue.number`; its status `issue.state`
   (`reopened` for that action) and `label:<name>` for each label.
 
+Each delivery has an id that the tracker keeps when it retries: GitHub's
+`X-GitHub-Delivery` (a GUID), Jira's `X-Atlassian-Webhook-Identifier`; without one, the
+SHA-256 of the body (Jira's bodies carry the event's `timestamp`). It is recorded once, so
+a replayed delivery changes nothing.
+
 A status name is mapped to a problem status by the tracker's `status_map` (keys compared
 case-insensitively) over the defaults below.
 """
@@ -21,6 +26,11 @@ from typing import Any
 from tierdesk.problems.models import ProblemStatus, Tracker, TrackerKind
 
 SIGNATURE_HEADER = {TrackerKind.JIRA: "X-Hub-Signature", TrackerKind.GITHUB: "X-Hub-Signature-256"}
+DELIVERY_HEADER = {
+    TrackerKind.JIRA: "X-Atlassian-Webhook-Identifier",
+    TrackerKind.GITHUB: "X-GitHub-Delivery",
+}
+DELIVERY_ID_MAX = 200
 
 DEFAULT_MAPS: dict[str, dict[str, str]] = {
     TrackerKind.JIRA: {
@@ -58,6 +68,15 @@ def signature_valid(tracker: Tracker, body: bytes, header: str | None) -> bool:
     if not tracker.webhook_secret or not header:
         return False
     return hmac.compare_digest(sign(tracker.webhook_secret, body), header.strip())
+
+
+def delivery_id(header: str | None, body: bytes) -> str:
+    """The delivery's id: the tracker's own (printable, at most 200 characters), else
+    `sha256:<hex of the body>`."""
+    given = (header or "").strip()
+    if given and len(given) <= DELIVERY_ID_MAX and given.isprintable():
+        return given
+    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def jira_update(payload: dict[str, Any]) -> TrackerUpdate | None:
