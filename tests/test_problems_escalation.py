@@ -57,7 +57,9 @@ def test_the_core_escalate_service_puts_the_ticket_on_a_new_problem(world):
     problem = _the_problem_of(ticket.pk)
     assert Problem.objects.count() == 1
     assert problem.status == ProblemStatus.INVESTIGATING
-    assert problem.title == ticket.title
+    # (a neutral title: every partner's staff read it, never the customer's words)
+    assert problem.title.startswith("Under investigation (escalated ")
+    assert ticket.title not in problem.title
     assert problem.reproduction.ticket_id == ticket.pk
     assert problem.flow_ids == [ticket.flow_id]
     assert "HTTP step returns 401 after the token refresh." in problem.internal_analysis

@@ -10,7 +10,8 @@ the escalation's transaction — puts the ticket on a problem:
   problem, refuses the whole escalation);
 * else the problem the ticket is on already (escalated again after a return to L2:
   nothing changes);
-* else a new problem carrying what the escalation carried: the ticket's title, the
+* else a new problem carrying what the escalation carried: a neutral title (every
+  partner's staff read titles: a customer's words never become one), the
   reproduction record it stands on, the affected flow, L2's observation and analysis
   (internal), or the lead's override reason and the missing items when the gate was
   overridden; a public summary that says only that engineering investigates, unless
@@ -42,6 +43,7 @@ from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
 ESCALATION_KINDS = frozenset({EventKind.ESCALATED, EventKind.ESCALATION_OVERRIDDEN})
 # What partners and customers read of a problem nobody has described yet.
+DEFAULT_TITLE = "Under investigation (escalated {day})"
 DEFAULT_PUBLIC_SUMMARY = (
     "Our engineers are investigating this problem. We will update you when a fix is ready."
 )
@@ -85,7 +87,9 @@ def escalation_fields(event: TicketEvent, ticket: Ticket, given: dict[str, Any])
     reproduction's observation and analysis) or the lead's override."""
     values = dict(given)
     if not values.get("title"):
-        values["title"] = (ticket.title or ticket.reference).strip()[:200] or ticket.reference
+        # Every partner's staff read a problem's title: a customer's words (the ticket's
+        # title) must not become it. Staff name the problem once they know the cause.
+        values["title"] = DEFAULT_TITLE.format(day=event.created_at.date().isoformat())
     if "public_summary" not in values:
         values["public_summary"] = DEFAULT_PUBLIC_SUMMARY
     if "internal_analysis" not in values:
