@@ -40,6 +40,7 @@ from tierdesk.tickets.api_actions import router as actions_router
 from tierdesk.tickets.api_conversation import router as conversation_router
 from tierdesk.tickets.api_history import router as history_router
 from tierdesk.tickets.assign_api import router as assign_router
+from tierdesk.tickets.bulk_api import router as bulk_router
 from tierdesk.timelog.api import router as time_router
 from tierdesk.triage.api import router as triage_router
 
@@ -217,6 +218,7 @@ def _not_found(request: HttpRequest, exc: Http404):
 
 api.add_router("/", accounts_router)
 api.add_router("/", assign_router)  # before /actions/{action}: assignment is not a move
+api.add_router("/", bulk_router)
 # The per-action routes come before the tickets router's paths they share a prefix with.
 api.add_router("/", actions_router)
 api.add_router("/", tickets_router)
