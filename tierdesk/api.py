@@ -34,6 +34,7 @@ from tierdesk.problems.api import links_router as ticket_links_router
 from tierdesk.problems.api import router as problems_router
 from tierdesk.problems.hooks_api import router as hooks_router
 from tierdesk.reports.api import router as reports_router
+from tierdesk.savedviews.api import router as saved_views_router
 from tierdesk.search.api import router as search_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
@@ -76,6 +77,11 @@ TAGS = [
     {"name": "webhooks", "description": "Signed event deliveries to your systems."},
     {"name": "time", "description": "Minutes staff spent on a ticket, by level and person."},
     {"name": "notifications", "description": "Support staff's in-app notifications."},
+    {
+        "name": "saved views",
+        "description": "Queues saved with their filters and order, personal or shared with "
+        "the team, each with the number of its tickets the caller may see.",
+    },
     {
         "name": "logs",
         "description": "Lines of a ticket's uploaded logs around when it happened, as the "
@@ -230,6 +236,7 @@ api.add_router("/", kb_router)
 api.add_router("/", triage_router)
 api.add_router("/", time_router)
 api.add_router("/", notifications_router)
+api.add_router("/", saved_views_router)
 api.add_router("/", logs_router)
 api.add_router("/", search_router)
 api.add_router("/", reports_router)

@@ -12,6 +12,7 @@ from tierdesk.core.htmx import render_page
 from tierdesk.tickets import selectors
 from tierdesk.tickets.forms import QueueFilterForm
 from tierdesk.tickets.forms.bulk import BulkForm
+from tierdesk.tickets.ordering import ordered_page
 from tierdesk.tickets.services.bulk import BULK_MAX
 from tierdesk.tickets.views.common import actor_or_403
 
@@ -40,8 +41,8 @@ def _queue(request: HttpRequest, key: str) -> HttpResponse:
         tickets = selectors.queue_tickets(actor, key, filters)
     except NotFound:
         raise Http404("No such queue.") from None
-    rows, next_cursor = selectors.queue_page(
-        tickets, cursor=request.GET.get("after", ""), limit=PAGE_SIZE
+    rows, next_cursor = ordered_page(
+        tickets, order=filters.order, cursor=request.GET.get("after", ""), limit=PAGE_SIZE
     )
     query = request.GET.copy()
     query.pop("after", None)
