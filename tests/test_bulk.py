@@ -128,7 +128,7 @@ def test_the_api_answers_one_result_per_ticket_and_hides_what_one_may_not_see(wo
     first, hidden, missing = body["results"]
     assert first["ok"] and first["number"] == mine.number and first["version"] > mine.version
     assert hidden == {**missing, "ticket_id": other.pk}  # the same answer, word for word
-    assert hidden["status"] == 404 and hidden["number"] is None
+    assert hidden["http_status"] == 404 and hidden["number"] is None
     assert hidden["error"] == {"code": "not_found", "message": "Ticket not found."}
     assert "Globex" not in answer.content.decode() and other.title not in answer.content.decode()
 
@@ -145,7 +145,7 @@ def test_the_api_reports_a_gate_refusal_with_its_missing_items(world):
         "application/json",
     )
     result = answer.json()["results"][0]
-    assert result["status"] == 409 and result["error"]["code"] == "wrong_state"
+    assert result["http_status"] == 409 and result["error"]["code"] == "wrong_state"
 
 
 def test_the_api_bounds_the_number_of_tickets(world):

@@ -81,7 +81,7 @@ class BulkResultOut(Schema):
     ok: bool
     number: int | None = Field(description="The ticket's number; null when it was not found.")
     version: int | None = Field(description="The ticket's version after the change.")
-    status: int = Field(description="The status the single operation would have answered.")
+    http_status: int = Field(description="The HTTP status the single operation would answer.")
     error: ErrorOut | InvalidOut | RefusedOut | None
 
 
@@ -126,7 +126,7 @@ def ticket_bulk(request: HttpRequest, payload: TicketBulkIn):
             "ok": o.ok,
             "number": o.number,
             "version": o.version,
-            "status": o.error.status if o.error else 200,
+            "http_status": o.error.status if o.error else 200,
             "error": _error_body(o.error) if o.error else None,
         }
         for o in outcomes
