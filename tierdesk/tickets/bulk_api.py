@@ -7,6 +7,8 @@ when the request as a whole is invalid (nothing was tried)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
@@ -33,10 +35,16 @@ BulkActionName = api_enum(
 )
 
 
+Id = Annotated[int, Field(ge=1, lt=2**63)]
+
+
 class BulkTicketIn(Strict):
-    id: int
+    id: Id
     version: int | None = Field(
-        None, description="The version you saw; a stale one is refused for that ticket (409)."
+        None,
+        ge=0,
+        lt=2**63,
+        description="The version you saw; a stale one is refused for that ticket (409).",
     )
 
 
@@ -67,7 +75,7 @@ class TicketBulkIn(Strict):
     tickets: list[BulkTicketIn] = Field(
         ..., description=f"1 to {services.BULK_MAX} distinct tickets, tried in this order."
     )
-    assignee: int | Text | None = Field(
+    assignee: Id | Text | None = Field(
         None, description="assign: the person's id or email; null hands the tickets back."
     )
     priority: Priority | None = None  # type: ignore[valid-type]
