@@ -146,9 +146,12 @@ def test_save_this_view_from_the_queue_page_and_see_it_in_the_sidebar(world):
     assert answer.status_code == 303
     view = SavedView.objects.get()
     assert view.filters == {"priority": "normal"}
+    # the page draws the sidebar's slot without a query; htmx fills it at once
     page = client.get(answer["Location"]).content.decode()
-    nav = page[page.index("Saved views") :]
+    assert f'hx-get="/views/nav/?view={view.pk}"' in page
+    nav = client.get(f"/views/nav/?view={view.pk}", HTTP_HX_REQUEST="true").content.decode()
     assert re.search(r"Normal intake.*?<span class=\"count\"[^>]*>1</span>", nav, re.S)
+    assert 'aria-current="page"' in nav
 
 
 def test_the_api_lists_creates_changes_and_deletes_views(world):

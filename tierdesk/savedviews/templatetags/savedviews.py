@@ -1,17 +1,19 @@
-from django import template
+from urllib.parse import urlencode
 
-from tierdesk.savedviews import selectors
+from django import template
+from django.urls import reverse
 
 register = template.Library()
 
 
-@register.inclusion_tag("savedviews/_nav.html", takes_context=True)
+@register.inclusion_tag("savedviews/_nav_slot.html", takes_context=True)
 def saved_views_nav(context) -> dict:
-    """The sidebar's saved views with their counts (two queries; none without views)."""
-    actor, request = context.get("actor"), context.get("request")
-    if actor is None or request is None or actor.is_customer:
-        return {"views": []}
-    return {"views": selectors.sidebar(actor), "current_view": request.GET.get("view", "")}
+    """The sidebar's place for the saved views, drawn without a query: htmx loads them
+    with their counts at once (`/views/nav/`), as the bell loads its count."""
+    request = context.get("request")
+    current = request.GET.get("view", "") if request is not None else ""
+    query = f"?{urlencode({'view': current})}" if current else ""
+    return {"url": reverse("saved-views-nav") + query}
 
 
 @register.inclusion_tag("savedviews/_save_form.html", takes_context=True)
