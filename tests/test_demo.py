@@ -14,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from tierdesk.accounts.models import Organisation, User
-from tierdesk.core.actor import SYSTEM
+from tierdesk.core.actor import SYSTEM, actor_for
 from tierdesk.demo import DEMO_LOGINS, DEMO_PASSWORD, PEOPLE, load_demo, stories_l1
 from tierdesk.demo.people import build_people
 from tierdesk.demo.story import Cast, Timeline, play
@@ -131,6 +131,13 @@ def test_demo_covers_every_state_with_history_files_and_logins(db):
     assert 36 <= len(tickets) <= 44
     assert {(t.level, t.status) for t in tickets} == EVERY_STATE
     assert f"{len(tickets)} tickets" in summary
+    # L2's sidebar holds saved views, counted through L2's own access
+    from tierdesk.savedviews.selectors import sidebar
+
+    lena = actor_for(User.objects.get(email="lena.vogel@integra.example"))
+    views = {row["view"].name: row["count"] for row in sidebar(lena)}
+    assert views["Blocking handovers"] is not None
+    assert views["Recently changed at L3"] is None  # the lead's L3 queue is not hers
     # two customers rated the help on their resolved tickets (one of them lukewarm)
     from tierdesk.satisfaction.models import Rating
 

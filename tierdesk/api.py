@@ -36,12 +36,14 @@ from tierdesk.problems.api import links_router as ticket_links_router
 from tierdesk.problems.api import router as problems_router
 from tierdesk.problems.hooks_api import router as hooks_router
 from tierdesk.reports.api import router as reports_router
+from tierdesk.savedviews.api import router as saved_views_router
 from tierdesk.search.api import router as search_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.tickets.api_actions import router as actions_router
 from tierdesk.tickets.api_conversation import router as conversation_router
 from tierdesk.tickets.api_history import router as history_router
 from tierdesk.tickets.assign_api import router as assign_router
+from tierdesk.tickets.bulk_api import router as bulk_router
 from tierdesk.timelog.api import router as time_router
 from tierdesk.triage.api import router as triage_router
 
@@ -82,6 +84,11 @@ TAGS = [
     },
     {"name": "time", "description": "Minutes staff spent on a ticket, by level and person."},
     {"name": "notifications", "description": "Support staff's in-app notifications."},
+    {
+        "name": "saved views",
+        "description": "Queues saved with their filters and order, personal or shared with "
+        "the team, each with the number of its tickets the caller may see.",
+    },
     {
         "name": "logs",
         "description": "Lines of a ticket's uploaded logs around when it happened, as the "
@@ -229,6 +236,7 @@ def _not_found(request: HttpRequest, exc: Http404):
 
 api.add_router("/", accounts_router)
 api.add_router("/", assign_router)  # before /actions/{action}: assignment is not a move
+api.add_router("/", bulk_router)
 # The per-action routes come before the tickets router's paths they share a prefix with.
 api.add_router("/", actions_router)
 api.add_router("/", tickets_router)
@@ -240,6 +248,7 @@ api.add_router("/", kb_router)
 api.add_router("/", triage_router)
 api.add_router("/", time_router)
 api.add_router("/", notifications_router)
+api.add_router("/", saved_views_router)
 api.add_router("/", logs_router)
 api.add_router("/", search_router)
 api.add_router("/", reports_router)

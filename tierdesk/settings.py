@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "tierdesk.notifications",
     "tierdesk.presence",
     "tierdesk.timelog",
+    "tierdesk.savedviews",
     "tierdesk.logs",
     "tierdesk.search",
     "tierdesk.reports",
@@ -353,6 +354,8 @@ TIERDESK_UPLOAD_DAY_BYTES = env_int("TIERDESK_UPLOAD_DAY_BYTES", 2 * 1024**3)
 TIERDESK_REOPEN_DAYS = int(os.environ.get("TIERDESK_REOPEN_DAYS", "14"))
 TIERDESK_RATING_LINK_DAYS = int(os.environ.get("TIERDESK_RATING_LINK_DAYS", "30"))
 TIERDESK_BELL_POLL_SECONDS = max(1, int(os.environ.get("TIERDESK_BELL_POLL_SECONDS", "20")))
+# How often a console queue refreshes its list (seconds; 0 turns the refresh off).
+TIERDESK_QUEUE_POLL_SECONDS = max(0, int(os.environ.get("TIERDESK_QUEUE_POLL_SECONDS", "30")))
 TIERDESK_PRESENCE_BEAT_SECONDS = max(1, int(os.environ.get("TIERDESK_PRESENCE_BEAT_SECONDS", "10")))
 TIERDESK_TICKET_TAG = os.environ.get("TIERDESK_TICKET_TAG", "TD")
 TIERDESK_PLATFORM_URL = os.environ.get("TIERDESK_PLATFORM_URL", "https://app.elastic.io").rstrip(

@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/", include("tierdesk.notifications.urls")),
     path("presence/", include("tierdesk.presence.urls")),
     path("time/", include("tierdesk.timelog.urls")),
+    path("views/", include("tierdesk.savedviews.urls")),
     path("", include("tierdesk.logs.urls")),
     path("", include("tierdesk.search.urls")),
     path("", include("tierdesk.automation.urls")),

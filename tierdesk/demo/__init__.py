@@ -30,6 +30,7 @@ from tierdesk.demo.kb import build_kb
 from tierdesk.demo.people import DEMO_LOGINS, DEMO_PASSWORD, PEOPLE, build_people
 from tierdesk.demo.reset import delete_demo
 from tierdesk.demo.story import Cast, Story, Timeline, play
+from tierdesk.demo.views import build_views
 from tierdesk.demo.world import DEMO_ORG_NAMES, VENDOR, build_world
 from tierdesk.tickets.access import visible_tickets
 
@@ -73,6 +74,7 @@ def load_demo(*, reset: bool = False) -> str:
         play(all_stories(Timeline(timezone.now())), cast)
         build_kb(cast)
         build_automation(cast)
+        build_views(cast)
         stories_problems.link_problems(cast)
         return summary()
 

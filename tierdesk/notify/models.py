@@ -27,6 +27,7 @@ class WebhookEvent(models.TextChoices):
     TICKET_FIX_DELIVERED = "ticket.fix_delivered", "Fix delivered"
     TICKET_RESOLVED = "ticket.resolved", "Ticket resolved"
     TICKET_REOPENED = "ticket.reopened", "Ticket reopened"
+    TICKET_ASSIGNED = "ticket.assigned", "Ticket assigned, reassigned or unassigned"
     MESSAGE_CREATED = "message.created", "Public message added"
     SLA_AT_RISK = "sla.at_risk", "SLA at risk"
     SLA_BREACHED = "sla.breached", "SLA breached"

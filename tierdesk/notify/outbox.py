@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from tierdesk.accounts.models import OrgKind
+from tierdesk.accounts.models import OrgKind, User
 from tierdesk.core.actor import SYSTEM
 from tierdesk.notify.models import OutboxEvent, Webhook, WebhookEvent
 from tierdesk.notify.tasks import schedule_fan_out
@@ -36,6 +36,9 @@ EVENT_OF_KIND: dict[str, str] = {
     EventKind.RESOLVED: WebhookEvent.TICKET_RESOLVED,
     EventKind.FIX_VERIFIED: WebhookEvent.TICKET_RESOLVED,  # a passed verification resolves
     EventKind.REOPENED: WebhookEvent.TICKET_REOPENED,
+    # Assignment (not a move): a lead's or partner admin's, the rota's, a hand-back.
+    EventKind.ASSIGNED: WebhookEvent.TICKET_ASSIGNED,
+    EventKind.UNASSIGNED: WebhookEvent.TICKET_ASSIGNED,
     # Every public message: a reply, the question that waits on the customer, their answer.
     EventKind.MESSAGE_ADDED: WebhookEvent.MESSAGE_CREATED,
     EventKind.ASKED_CUSTOMER: WebhookEvent.MESSAGE_CREATED,
@@ -84,6 +87,15 @@ def _public_message(ticket: Ticket, message_id: Any) -> dict[str, Any] | None:
     }
 
 
+def _assignment(data: dict[str, Any]) -> dict[str, Any]:
+    """Who has the ticket now and who had it before (emails; null for nobody)."""
+    previous_id = data.get("previous_id")
+    previous = None
+    if previous_id is not None:
+        previous = User.objects.filter(pk=previous_id).values_list("email", flat=True).first()
+    return {"assignee": data.get("assignee"), "previous_assignee": previous}
+
+
 def event_specifics(event: TicketEvent, ticket: Ticket) -> dict[str, Any] | None:
     """What the event adds to the ticket summary, or None when it must not leave."""
     data = event.data or {}
@@ -112,6 +124,8 @@ def event_specifics(event: TicketEvent, ticket: Ticket) -> dict[str, Any] | None
         specifics["customer_message"] = message["body"] if message else ""
         if kind == EventKind.FIX_VERIFIED:
             specifics["fix"] = {"id": data.get("fix_id")}
+    elif kind in (EventKind.ASSIGNED, EventKind.UNASSIGNED):
+        specifics.update(_assignment(data))
     elif EVENT_OF_KIND.get(kind) == WebhookEvent.MESSAGE_CREATED:
         message = _public_message(ticket, data.get("message_id"))
         if message is None:

@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field
 
 from tierdesk.core.api_support import Text
 from tierdesk.tickets.gates import HANDOVER_CODES, REPRODUCTION_FIELDS
-from tierdesk.tickets.schemas import HandoverItem, ResolutionCause, Strict
+from tierdesk.tickets.schemas import HandoverItem, ResolutionCause, Strict, minutes_field
 
 VERSION_HELP = (
     "The version you read; a stale one gets 409 `stale_version`. Or send the `ETag` in "
@@ -32,6 +32,7 @@ def _examples(*examples: dict) -> ConfigDict:
 
 class ActionBody(Strict):
     version: int | None = Field(None, description=VERSION_HELP)
+    minutes: int | None = minutes_field()
 
 
 class TicketTakeIn(ActionBody):

@@ -25,7 +25,7 @@ from tierdesk.core.api_support import (
     openapi_extra,
     request_actor,
 )
-from tierdesk.tickets import services
+from tierdesk.tickets import services, worklog
 from tierdesk.tickets.action_schemas import ACTIONS, ActionSpec
 from tierdesk.tickets.api import TICKET_HEADERS, ticket_answer, write_ticket
 from tierdesk.tickets.schemas import Action, ActionIn, TicketDetailOut
@@ -72,15 +72,16 @@ def _register(spec: ActionSpec) -> None:
     body_class = spec.body
 
     def view(request: HttpRequest, response: HttpResponse, ticket_id: int, payload: body_class):
-        body = payload.model_dump(mode="json", exclude={"version"})
+        body = payload.model_dump(mode="json", exclude={"version", "minutes"})
 
         def write(version):
-            services.ACTION_SERVICES[spec.action][0](
-                actor=request_actor(request),
-                ticket_id=ticket_id,
-                version=version,
-                **_service_arguments(spec.action, body),
-            )
+            with worklog.reporting(payload.minutes):
+                services.ACTION_SERVICES[spec.action][0](
+                    actor=request_actor(request),
+                    ticket_id=ticket_id,
+                    version=version,
+                    **_service_arguments(spec.action, body),
+                )
 
         write_ticket(request, ticket_id, payload.version, write)
         return ticket_answer(request, response, ticket_id)
@@ -118,15 +119,17 @@ def act(
 ):
     body = payload.model_dump(exclude_unset=True) if payload else {}
     body_version = body.pop("version", None)
+    minutes = body.pop("minutes", None)
 
     def write(version):
-        services.ticket_act(
-            actor=request_actor(request),
-            ticket_id=ticket_id,
-            action=action.value,
-            payload=body,
-            version=version,
-        )
+        with worklog.reporting(minutes):
+            services.ticket_act(
+                actor=request_actor(request),
+                ticket_id=ticket_id,
+                action=action.value,
+                payload=body,
+                version=version,
+            )
 
     write_ticket(request, ticket_id, body_version, write)
     response["Deprecation"] = "true"

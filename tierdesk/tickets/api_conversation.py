@@ -19,7 +19,7 @@ from tierdesk.core.api_support import (
     openapi_extra,
     request_actor,
 )
-from tierdesk.tickets import access, services
+from tierdesk.tickets import access, services, worklog
 from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.models import Attachment, Channel, Message, TicketEvent
 from tierdesk.tickets.schemas import AttachmentKind, AttachmentOut, EventOut, MessageIn, MessageOut
@@ -65,13 +65,14 @@ def list_messages(request: HttpRequest, ticket_id: int):
 )
 @decorate_view(JSON)
 def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn):
-    message = services.message_add(
-        actor=request_actor(request),
-        ticket_id=ticket_id,
-        body=payload.body,
-        internal=payload.internal,
-        channel=Channel.API,
-    )
+    with worklog.reporting(payload.minutes):
+        message = services.message_add(
+            actor=request_actor(request),
+            ticket_id=ticket_id,
+            body=payload.body,
+            internal=payload.internal,
+            channel=Channel.API,
+        )
     return Status(201, message_out(message, request_actor(request)))
 
 

@@ -8,7 +8,9 @@ it publishes what happened, and each app subscribes at start-up, in its
 * `Moved(ticket, from_state, now)` — `_moves.move()` assigned a status or level and
   saved, before the move's event;
 * `Changed(ticket, fields, now)` — `ticket_update()` saved changed fields, before its event;
-* `MessageWritten(ticket, message, now)` — a reply or note was saved, before its event.
+* `MessageWritten(ticket, message, now)` — a reply or note was saved, before its event;
+* `Worked(ticket, actor, kind, action, minutes, now)` — a staff member's reply, note or
+  move, made while a surface reported time (`tickets.worklog`), before its event.
 
 A listener runs in one of two phases:
 
@@ -71,6 +73,16 @@ class Changed:
 class MessageWritten:
     ticket: Ticket
     message: Message
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Worked:
+    ticket: Ticket
+    actor: Any  # core.actor.Actor
+    kind: str  # "reply", "note" or "action"
+    action: str  # the workflow action of a move, "" for a message
+    minutes: int | None
     now: datetime
 
 

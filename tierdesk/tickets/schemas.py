@@ -49,6 +49,16 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+MINUTES_HELP = (
+    "Minutes spent on this (1–1440), logged at your level (staff only). Required when your "
+    "organisation requires time logging: without it, 422 naming `minutes`."
+)
+
+
+def minutes_field():
+    return Field(None, ge=1, le=1440, description=MINUTES_HELP)
+
+
 class L1Checks(Strict):
     connectivity: Text = ""
     credentials: Text = ""
@@ -231,6 +241,7 @@ class ActionIn(Strict):
     customer_message: Text | None = Field(
         None, description="resolve, verify_fix: what the customer reads (a public message)."
     )
+    minutes: int | None = minutes_field()
 
 
 class MessageIn(Strict):
@@ -241,6 +252,7 @@ class MessageIn(Strict):
 
     body: Text = Field(..., min_length=1)
     internal: bool = Field(False, description="An internal note (staff only).")
+    minutes: int | None = minutes_field()
 
 
 class MessageOut(Schema):

@@ -297,6 +297,7 @@ class QueueFilters:
     status: str = ""
     level: int | None = None
     q: str = ""
+    order: str = "deadline"  # tickets.ordering.ORDERS
 
 
 def _search(text: str) -> Q:
@@ -310,14 +311,13 @@ def _search(text: str) -> Q:
     return found
 
 
-def queue_tickets(actor: Actor, key: str, filters: QueueFilters) -> QuerySet[Ticket]:
-    """The tickets of one queue with the filters applied (unknown queue: NotFound)."""
+def queue_condition(actor: Actor, key: str, filters: QueueFilters) -> Q:
+    """A queue with filters, as a condition on `visible_tickets(actor)` (NotFound: no queue)."""
     queue = QUEUES.get(key)
     if queue is None or (queue not in queues_for(actor) and key != "all"):
         raise NotFound("No such queue.")
-    tickets = visible_tickets(actor).filter(queue.condition(actor))
     f = filters
-    conditions = {
+    conditions = {  # (the queue pages and the saved views' counts)
         "partner_id": f.partner,
         "contract_id": f.contract.lower() or None,
         "flow_id": f.flow.lower() or None,
@@ -326,9 +326,13 @@ def queue_tickets(actor: Actor, key: str, filters: QueueFilters) -> QuerySet[Tic
         "status": f.status or None,
         "level": f.level,
     }
-    tickets = tickets.filter(**{k: v for k, v in conditions.items() if v is not None})
-    if f.q.strip():
-        tickets = tickets.filter(_search(f.q))
+    where = queue.condition(actor) & Q(**{k: v for k, v in conditions.items() if v is not None})
+    return where & _search(f.q) if f.q.strip() else where
+
+
+def queue_tickets(actor: Actor, key: str, filters: QueueFilters) -> QuerySet[Ticket]:
+    """The tickets of one queue with the filters applied (unknown queue: NotFound)."""
+    tickets = visible_tickets(actor).filter(queue_condition(actor, key, filters))
     return tickets.select_related("partner", "assignee")
 
 

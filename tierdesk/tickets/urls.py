@@ -10,6 +10,7 @@ from tierdesk.tickets.views.common import console_path as path
 urlpatterns = [
     path("", views.home, name="home"),
     path("queues/<slug:key>/", views.queue, name="queue"),
+    path("tickets/bulk/", views.bulk_post, name="tickets-bulk"),
     path("tickets/new/", views.ticket_new, name="ticket-new"),
     path("tickets/new/checklist/", views.checklist, name="ticket-new-checklist"),
     path("tickets/platform-ids/", views.platform_ids, name="platform-ids"),

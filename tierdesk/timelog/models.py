@@ -34,3 +34,20 @@ class TimeEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.ticket_id} · L{self.level} · {self.minutes} min"
+
+
+class TimePolicy(models.Model):
+    """An organisation's rule for time logging: with `minutes_required`, its staff give the
+    minutes with every reply, internal note and action in the console and the API."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    minutes_required = models.BooleanField(default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"time policy of organisation {self.organisation_id}"

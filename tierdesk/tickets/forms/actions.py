@@ -16,13 +16,25 @@ from tierdesk.tickets.forms.ticket import TALL, TEXTAREA, _choices
 # ---------------------------------------------------------------------------------------
 # One form per action of the workflow table
 # ---------------------------------------------------------------------------------------
+def minutes_field() -> forms.IntegerField:
+    """Minutes spent, logged with the reply, note or action (`tickets.worklog`)."""
+    return forms.IntegerField(
+        label=_("Minutes spent"),
+        required=False,
+        min_value=1,
+        max_value=1440,
+        help_text=_("Logged at your level. Your organisation may require it."),
+    )
+
+
 class ActionForm(forms.Form):
     """Fields are optional on purpose: the gate says what is missing, as a checklist."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    minutes = minutes_field()
 
     def payload(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("version", "minutes")}
 
     def show_refusal(self, exc: InvalidInput | TransitionRefused) -> None:
         if isinstance(exc, TransitionRefused):
@@ -35,7 +47,7 @@ class ActionForm(forms.Form):
 
 
 class TakeForm(ActionForm):
-    pass
+    minutes = None  # taking is bookkeeping: no time asked
 
 
 class HandOverForm(ActionForm):
@@ -159,6 +171,7 @@ class VerifyFixForm(ActionForm):
 
 
 class CloseForm(ActionForm):
+    minutes = None  # closing is bookkeeping: no time asked
     confirmed = forms.BooleanField(label=_("The customer confirmed the solution"), required=False)
 
 
@@ -200,11 +213,13 @@ class MessageForm(forms.Form):
         ],
         initial="yes",
     )
+    minutes = minutes_field()
 
     def __init__(self, *args, customer: bool = False, **kw):
         super().__init__(*args, **kw)
         if customer:
             del self.fields["internal"]
+            del self.fields["minutes"]
 
     def clean_internal(self) -> bool:
         return self.cleaned_data.get("internal") == "yes"

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tierdesk.tickets import ui_text
 from tierdesk.tickets.forms.ticket import _choices
+from tierdesk.tickets.ordering import DEFAULT, ORDERS
 
 
 # ---------------------------------------------------------------------------------------
@@ -43,6 +44,10 @@ class QueueFilterForm(forms.Form):
         choices=_choices(ui_text.LEVEL, blank=_("Any")),
     )
 
+    order = forms.ChoiceField(
+        label=_("Order"), required=False, choices=[("", ORDERS[DEFAULT]), *list(ORDERS.items())[1:]]
+    )
+
     def __init__(self, *args, partners=(), **kwargs):
         super().__init__(*args, **kwargs)
         if partners:
@@ -63,4 +68,5 @@ class QueueFilterForm(forms.Form):
             status=data.get("status") or "",
             level=data.get("level"),
             q=data.get("q") or "",
+            order=data.get("order") or DEFAULT,
         )

@@ -1,6 +1,7 @@
 """Every write to tickets. Views, API, mail intake, tasks and the CLI call these."""
 
 from tierdesk.tickets.services.assign import ticket_assign
+from tierdesk.tickets.services.bulk import BULK_MAX, BulkAction, BulkItem, tickets_bulk
 from tierdesk.tickets.services.conversation import (
     attachment_add,
     message_add,
@@ -30,6 +31,9 @@ from tierdesk.tickets.services.transitions import (
 
 __all__ = [
     "ACTION_SERVICES",
+    "BULK_MAX",
+    "BulkAction",
+    "BulkItem",
     "attachment_add",
     "may_edit",
     "message_add",
@@ -55,4 +59,5 @@ __all__ = [
     "ticket_take",
     "ticket_update",
     "ticket_verify_fix",
+    "tickets_bulk",
 ]

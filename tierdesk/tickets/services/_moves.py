@@ -8,8 +8,9 @@ from typing import Any
 from django.conf import settings
 
 from tierdesk.core.actor import Actor
-from tierdesk.core.errors import StaleVersion
-from tierdesk.tickets import bus, events, workflow
+from tierdesk.core.errors import InvalidInput, StaleVersion
+from tierdesk.tickets import bus, events, workflow, worklog
+from tierdesk.tickets.fields import STAFF_ONLY
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
 
@@ -42,6 +43,23 @@ def check_version(ticket: Ticket, version: int | None) -> None:
         raise stale
 
 
+def worked(ticket: Ticket, actor: Actor, *, kind: str, action: str = "", now) -> None:
+    """Publish `Worked` for a staff member's reply, note or move while a surface reports
+    time (`worklog.reporting`); nothing otherwise."""
+    report = worklog.current()
+    if report is None or actor.user is None:
+        return
+    if actor.is_customer:
+        if report.minutes is not None:
+            raise InvalidInput({"minutes": STAFF_ONLY})
+        return
+    bus.publish(
+        bus.Worked(
+            ticket=ticket, actor=actor, kind=kind, action=action, minutes=report.minutes, now=now
+        )
+    )
+
+
 def move(
     ticket: Ticket,
     transition: workflow.Transition,
@@ -61,6 +79,8 @@ def move(
         ticket.version += 1
     ticket.save()
     bus.publish(bus.Moved(ticket=ticket, from_state=from_state, now=ctx.now))
+    if from_state[0] is not None:
+        worked(ticket, ctx.actor, kind="action", action=transition.action, now=ctx.now)
     return events.record(
         ticket=ticket,
         actor=ctx.actor,

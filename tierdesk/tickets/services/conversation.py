@@ -30,6 +30,7 @@ from tierdesk.tickets.models import (
     TicketEvent,
 )
 from tierdesk.tickets.services import _upload
+from tierdesk.tickets.services._moves import worked
 from tierdesk.tickets.services.transitions import customer_reply_in_tx
 from tierdesk.tickets.sniff import is_image_type, is_text_type
 
@@ -80,6 +81,7 @@ def message_add(
     )
     # Staff answering stops the next-response wait; a customer writing starts one.
     bus.publish(bus.MessageWritten(ticket=ticket, message=message, now=now))
+    worked(ticket, actor, kind="note" if internal else "reply", now=now)
     events.record(
         ticket=ticket,
         actor=actor,

@@ -9,6 +9,7 @@ from tierdesk.tickets.views.actions import (
     ticket_action,
 )
 from tierdesk.tickets.views.assign import ticket_assign
+from tierdesk.tickets.views.bulk import bulk_post
 from tierdesk.tickets.views.detail import (
     attachment_download,
     attachment_image,
@@ -22,6 +23,7 @@ __all__ = [
     "attachment_download",
     "attachment_image",
     "attachment_upload",
+    "bulk_post",
     "checklist",
     "healthz",
     "home",

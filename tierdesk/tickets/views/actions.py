@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tierdesk.core.errors import DomainError, InvalidInput, StaleVersion, TransitionRefused
 from tierdesk.core.htmx import redirect
-from tierdesk.tickets import access, services, ui_text, workflow
+from tierdesk.tickets import access, services, ui_text, workflow, worklog
 from tierdesk.tickets.forms import (
     ACTION_FORMS,
     MessageForm,
@@ -46,13 +46,14 @@ def ticket_action(request: HttpRequest, number: int, action: str) -> HttpRespons
     form = action_form(action, lead=actor.is_lead, data=request.POST)
     if form.is_valid():
         try:
-            services.ticket_act(
-                actor=actor,
-                ticket_id=ticket.pk,
-                action=action,
-                payload=form.payload(),
-                version=form.cleaned_data.get("version"),
-            )
+            with worklog.reporting(form.cleaned_data.get("minutes")):
+                services.ticket_act(
+                    actor=actor,
+                    ticket_id=ticket.pk,
+                    action=action,
+                    payload=form.payload(),
+                    version=form.cleaned_data.get("version"),
+                )
         except DomainError as exc:
             return _refused(request, actor, number, action, exc)
         messages.success(
@@ -86,14 +87,16 @@ def message_post(request: HttpRequest, number: int) -> HttpResponse:
     form = MessageForm(request.POST, customer=actor.is_customer)
     if form.is_valid():
         try:
-            services.message_add(
-                actor=actor,
-                ticket_id=ticket.pk,
-                body=form.cleaned_data["body"],
-                internal=form.cleaned_data.get("internal", False),
-            )
+            with worklog.reporting(form.cleaned_data.get("minutes")):
+                services.message_add(
+                    actor=actor,
+                    ticket_id=ticket.pk,
+                    body=form.cleaned_data["body"],
+                    internal=form.cleaned_data.get("internal", False),
+                )
         except InvalidInput as exc:
-            form.add_error("body", exc.fields.get("body", exc.message))
+            for name, reason in (exc.fields or {"body": exc.message}).items():
+                form.add_error(name if name in form.fields else "body", reason)
         except DomainError as exc:
             return render_refusal(
                 request, PAGE, ticket_context(request, actor, ticket, bound={"message": form}), exc

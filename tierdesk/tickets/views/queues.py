@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
@@ -10,6 +11,9 @@ from tierdesk.core.errors import NotFound
 from tierdesk.core.htmx import render_page
 from tierdesk.tickets import selectors
 from tierdesk.tickets.forms import QueueFilterForm
+from tierdesk.tickets.forms.bulk import BulkForm
+from tierdesk.tickets.ordering import ordered_page
+from tierdesk.tickets.services.bulk import BULK_MAX
 from tierdesk.tickets.views.common import actor_or_403
 
 PAGE_SIZE = 25
@@ -37,8 +41,8 @@ def _queue(request: HttpRequest, key: str) -> HttpResponse:
         tickets = selectors.queue_tickets(actor, key, filters)
     except NotFound:
         raise Http404("No such queue.") from None
-    rows, next_cursor = selectors.queue_page(
-        tickets, cursor=request.GET.get("after", ""), limit=PAGE_SIZE
+    rows, next_cursor = ordered_page(
+        tickets, order=filters.order, cursor=request.GET.get("after", ""), limit=PAGE_SIZE
     )
     query = request.GET.copy()
     query.pop("after", None)
@@ -52,5 +56,8 @@ def _queue(request: HttpRequest, key: str) -> HttpResponse:
         "form": form,
         "filtered": form.is_valid() and any(form.cleaned_data.values()),
         "show_partner": bool(partners),
+        "bulk_form": BulkForm(actor=actor, initial={"next": request.get_full_path()}),
+        "bulk_max": BULK_MAX,
+        "poll_seconds": settings.TIERDESK_QUEUE_POLL_SECONDS,
     }
     return render_page(request, "tickets/queue.html", "tickets/_queue_results.html", context)
