@@ -4,20 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_notifications'),
+        ("notifications", "0001_notifications"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('assigned', 'Assigned to me'), ('customer_replied', 'The customer replied on my ticket'), ('bounced', 'A handover bounced back to me'), ('at_risk', 'My ticket is at risk'), ('mentioned', 'I was mentioned'), ('fix_delivered', 'A fix was delivered'), ('fix_failed', 'A fix failed verification'), ('reopened', 'My ticket came back'), ('resolved', 'My ticket was resolved'), ('followed', 'News on a ticket I follow'), ('low_rating', 'A customer rated the help low (support leads)')], max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("assigned", "Assigned to me"),
+                    ("customer_replied", "The customer replied on my ticket"),
+                    ("bounced", "A handover bounced back to me"),
+                    ("at_risk", "My ticket is at risk"),
+                    ("mentioned", "I was mentioned"),
+                    ("fix_delivered", "A fix was delivered"),
+                    ("fix_failed", "A fix failed verification"),
+                    ("reopened", "My ticket came back"),
+                    ("resolved", "My ticket was resolved"),
+                    ("followed", "News on a ticket I follow"),
+                    ("low_rating", "A customer rated the help low (support leads)"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='preference',
-            name='kind',
-            field=models.CharField(choices=[('assigned', 'Assigned to me'), ('customer_replied', 'The customer replied on my ticket'), ('bounced', 'A handover bounced back to me'), ('at_risk', 'My ticket is at risk'), ('mentioned', 'I was mentioned'), ('fix_delivered', 'A fix was delivered'), ('fix_failed', 'A fix failed verification'), ('reopened', 'My ticket came back'), ('resolved', 'My ticket was resolved'), ('followed', 'News on a ticket I follow'), ('low_rating', 'A customer rated the help low (support leads)')], max_length=20),
+            model_name="preference",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("assigned", "Assigned to me"),
+                    ("customer_replied", "The customer replied on my ticket"),
+                    ("bounced", "A handover bounced back to me"),
+                    ("at_risk", "My ticket is at risk"),
+                    ("mentioned", "I was mentioned"),
+                    ("fix_delivered", "A fix was delivered"),
+                    ("fix_failed", "A fix failed verification"),
+                    ("reopened", "My ticket came back"),
+                    ("resolved", "My ticket was resolved"),
+                    ("followed", "News on a ticket I follow"),
+                    ("low_rating", "A customer rated the help low (support leads)"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
