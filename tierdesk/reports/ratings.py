@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tierdesk.reports import sets as S
 from tierdesk.reports import sql as q
 from tierdesk.reports.access import Scope
-from tierdesk.reports.registry import register, statement
+from tierdesk.reports.registry import register
 from tierdesk.reports.tables import Column, Table, ratio
 
 SCORES = (1, 2, 3, 4, 5)
@@ -60,10 +60,22 @@ for _set in (
 # group -> (the rating's column, the resolved event's column)
 _GROUPS = {
     "all": ("CAST(NULL AS INTEGER)", "CAST(NULL AS INTEGER)"),
-    "level": ("r.level", "e.from_level"),
-    "partner": ("r.partner_id", "t.partner_id"),
-    "agent": ("r.agent_id", "e.actor_id"),
+    "level": ("r.level", "e.level"),
+    "partner": ("r.partner_id", "e.partner_id"),
+    "agent": ("r.agent_id", "e.agent_id"),
 }
+# The scope's ratings given or rating a resolution in the period, and its resolutions in
+# the period: each read once (a CTE the twelve parts below share), not once per part.
+_RR = (
+    "rr AS (SELECT r.ticket_id, r.score, r.level, r.partner_id, r.agent_id, r.created_at, "
+    f"r.resolved_at FROM {_RATINGS} WHERE ({S.IN_RANGE.format(a='r')}) OR "
+    "(r.resolved_at >= %(lo)s AND r.resolved_at < %(hi)s))"
+)
+_DD = (
+    "dd AS (SELECT DISTINCT e.ticket_id, e.from_level AS level, e.actor_id AS agent_id, "
+    "t.partner_id FROM ev e JOIN tickets_ticket t ON t.id = e.ticket_id "
+    f"WHERE e.kind = 'resolved' AND {S.IN_RANGE.format(a='e')})"
+)
 
 
 def _body() -> str:
@@ -77,17 +89,16 @@ def _body() -> str:
         by_event = "" if group == "all" else f" GROUP BY {event_key}"
         parts.append(
             f"SELECT '{group}' AS grp, {rating_key} AS k, 'rated' AS m, COUNT(*) AS n, "
-            f"SUM(r.score) AS total, {scores} FROM {_RATINGS} "
+            f"SUM(r.score) AS total, {scores} FROM rr r "
             f"WHERE {S.IN_RANGE.format(a='r')}{by}"
         )
         parts.append(
             f"SELECT '{group}', {event_key}, 'due', COUNT(DISTINCT e.ticket_id), 0, {zeros} "
-            "FROM ev e JOIN tickets_ticket t ON t.id = e.ticket_id WHERE e.kind = 'resolved' "
-            f"AND {S.IN_RANGE.format(a='e')}{by_event}"
+            f"FROM dd e{by_event}"
         )
         parts.append(
             f"SELECT '{group}', {rating_key}, 'answered', COUNT(DISTINCT r.ticket_id), 0, "
-            f"{zeros} FROM {_RATINGS} WHERE r.resolved_at >= %(lo)s AND "
+            f"{zeros} FROM rr r WHERE r.resolved_at >= %(lo)s AND "
             f"r.resolved_at < %(hi)s{by}"
         )
     score_cols = ", ".join(f"x.s{n}" for n in SCORES)
@@ -115,7 +126,10 @@ _BY = {"all": _("All"), "level": _("Level"), "partner": _("Partner"), "agent": _
 
 
 def rating_rows(scope: Scope, period: q.Period) -> list[dict[str, Any]]:
-    st = statement(scope, period)
+    st = q.Statement(scope)
+    st.period(period)
+    st.with_events()
+    st.ctes += [_RR, _DD]
     found = st.run(_body())
     rows: dict[tuple[str, Any], dict[str, Any]] = {}
     for grp, key, measure, n, total, *rest in found:
