@@ -114,3 +114,64 @@ def build_week(world: World) -> dict[str, int]:
     _do(20, services.ticket_resolve, actor=l1(), ticket_id=f, resolution="Key", cause="credentials")
     _do(80, services.ticket_reopen, actor=w.actor("acme_customer"), ticket_id=f, reason="No")
     return ids
+
+
+def build_outcomes(world: World, ids: dict[str, int]) -> dict[str, int]:
+    """On top of `build_week`: the customers' ratings, reports deflected in the portal and
+    problem records, each at a known minute (the figures are worked out in
+    test_reports_outcomes.py).
+
+    Ratings: A 5 (min 300), B 2 (320), C 4 (330), D 1 (340, Globex).
+    Deflections: Acme 2 credentials + 1 without cause, Globex 1 dns (this week); Acme 1
+    the week before. Problems: X opened at 300 with E, then D (Globex) and C linked, fix
+    delivered at 3180; Y opened at 400 with B, still open; Z opened the week before with
+    P, closed at 500."""
+    from tierdesk.accounts.models import Organisation
+    from tierdesk.kb.models import Article
+    from tierdesk.problems.services import fixes, records
+    from tierdesk.satisfaction import services as rating
+    from tierdesk.triage.models import Deflection
+
+    w = world
+    out: dict[str, int] = {}
+    for key, customer, score, minutes, comment in (
+        ("A", "acme_customer", 5, 300, ""),
+        ("B", "acme_customer", 2, 320, "Took ages"),
+        ("C", "acme_customer", 4, 330, ""),
+        ("D", "globex_customer", 1, 340, "Still broken for us"),
+    ):
+        _do(minutes, rating.rating_submit, actor=w.actor(customer), ticket_id=ids[key],
+            score=score, comment=comment)  # fmt: skip
+
+    article = Article.objects.create(title="Renew your API key", slug="renew-key", body="…")
+    partners: dict[str, Organisation] = {"acme": w.acme, "globex": w.globex}
+    for partner, cause, minutes in (
+        ("acme", "credentials", 60),
+        ("acme", "credentials", 600),
+        ("acme", "", 700),
+        ("globex", "dns", 800),
+        ("acme", "credentials", -3 * 1440),
+    ):
+        Deflection.objects.create(
+            partner=partners[partner],
+            customer=w.user(f"{partner}_customer"),
+            article=article if cause else None,
+            cause=cause,
+            created_at=at(minutes),
+        )
+
+    l2, l3 = w.actor("l2"), w.actor("l3")
+    with travel_to(DAY - timedelta(days=7)):
+        z = records.problem_create(
+            actor=l2, fields={"title": "Z", "public_summary": "Old"}, ticket_id=ids["P"]
+        )
+    x = _do(300, records.problem_create, actor=l2,
+            fields={"title": "X", "public_summary": "401 on sync"}, ticket_id=ids["E"])  # fmt: skip
+    _do(310, records.problem_link_ticket, actor=l2, problem_id=x.pk, ticket_id=ids["D"])
+    _do(320, records.problem_link_ticket, actor=l2, problem_id=x.pk, ticket_id=ids["C"])
+    y = _do(400, records.problem_create, actor=l2,
+            fields={"title": "Y", "public_summary": "Slow"}, ticket_id=ids["B"])  # fmt: skip
+    _do(500, fixes.problem_close, actor=l3, problem_id=z.pk)
+    _do(3180, fixes.problem_deliver_fix, actor=l3, problem_id=x.pk, reference="HF-2")
+    out.update(X=x.pk, Y=y.pk, Z=z.pk)
+    return out

@@ -353,6 +353,8 @@ TIERDESK_UPLOAD_DAY_FILES = env_int("TIERDESK_UPLOAD_DAY_FILES", 500)
 TIERDESK_UPLOAD_DAY_BYTES = env_int("TIERDESK_UPLOAD_DAY_BYTES", 2 * 1024**3)
 TIERDESK_REOPEN_DAYS = int(os.environ.get("TIERDESK_REOPEN_DAYS", "14"))
 TIERDESK_RATING_LINK_DAYS = int(os.environ.get("TIERDESK_RATING_LINK_DAYS", "30"))
+# A rating at or below this (1-5) tells the support leads and offers to reopen; 0: never.
+TIERDESK_LOW_RATING = min(5, max(0, env_int("TIERDESK_LOW_RATING", 2)))
 TIERDESK_BELL_POLL_SECONDS = max(1, int(os.environ.get("TIERDESK_BELL_POLL_SECONDS", "20")))
 # How often a console queue refreshes its list (seconds; 0 turns the refresh off).
 TIERDESK_QUEUE_POLL_SECONDS = max(0, int(os.environ.get("TIERDESK_QUEUE_POLL_SECONDS", "30")))

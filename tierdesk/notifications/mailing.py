@@ -70,3 +70,10 @@ def send(*, user: User, kind: str, event: TicketEvent, text: str) -> None:
     mail_kind = MailKind.MENTIONED if kind == K.MENTIONED else MailKind.NOTICE
     draft = mail.agent_draft(mail_kind, user, event.ticket, text=text)
     write(draft, key=dedup_key("nt", event.pk, kind, user.email), now=event.created_at)
+
+
+def send_notice(*, user: User, ticket, text: str, quote: str, key: str) -> None:
+    """The mail of a notification that tells of no ticket event (a low rating): a notice
+    quoting `quote`, in the caller's transaction, written once per `key`."""
+    draft = mail.agent_draft(MailKind.NOTICE, user, ticket, quote=quote, text=text)
+    write(draft, key=dedup_key(key, user.email))

@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     REOPENED = "reopened", "My ticket came back"
     RESOLVED = "resolved", "My ticket was resolved"
     FOLLOWED = "followed", "News on a ticket I follow"
+    LOW_RATING = "low_rating", "A customer rated the help low (support leads)"
 
 
 # What each kind does until a person says otherwise: everything shows in the app; what
@@ -32,6 +33,7 @@ MAIL_BY_DEFAULT = frozenset(
         NotificationKind.FIX_DELIVERED,
         NotificationKind.FIX_FAILED,
         NotificationKind.REOPENED,
+        NotificationKind.LOW_RATING,
     }
 )
 

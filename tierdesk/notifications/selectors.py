@@ -48,4 +48,3 @@ def preferences(actor: Actor) -> list[dict]:
         }
         for kind, label in NotificationKind.choices
     ]
-

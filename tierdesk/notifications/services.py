@@ -10,7 +10,7 @@ job), since the sweep writes them in bulk SQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.apps import apps
 from django.db import transaction
@@ -177,6 +177,41 @@ def notification_send(
             recipient=user, ticket=ticket, kind=kind, text=text(user)[:300], created_at=now
         )
         written += 1
+# Told by another app ------------------------------------------------------------------------
+def tell_people(
+    *,
+    users: Iterable[User],
+    ticket: Ticket,
+    kind: str,
+    text: Callable[[], str],
+    mail_text: str,
+    mail_key: str,
+    quote: str = "",
+) -> int:
+    """Tell each of `users` who may see `ticket` of something that is no ticket event (a
+    low rating), by their preferences for `kind`: a notification in the app (`text()`,
+    called in each person's language) and/or a notice mail (`mail_text`, quoting
+    `quote`, written once per `mail_key` and person). Returns the notifications written."""
+    people = [u for u in users if u.is_active and may_see(u, ticket)]
+    if not people:
+        return 0
+    chosen = choices_of(u.pk for u in people)
+    now = clock.now()
+    written = 0
+    for user in people:
+        in_app, by_mail = chosen[(user.pk, kind)]
+        if in_app:
+            with translation.override(user.language or "en"):
+                shown = text()
+            Notification.objects.create(
+                recipient=user, ticket=ticket, kind=kind, text=shown[:300], created_at=now
+            )
+            written += 1
+        if by_mail:
+            mailing.send_notice(
+                user=user, ticket=ticket, text=mail_text, quote=quote,
+                key=mail_key,
+            )  # fmt: skip
     return written
 
 

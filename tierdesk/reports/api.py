@@ -29,6 +29,11 @@ ReportName = Literal[
     "sla_plans",
     "teams",
     "backlog",
+    "satisfaction",
+    "deflections",
+    "deflection_causes",
+    "problem_summary",
+    "problems",
 ]
 ColumnKind = Literal["text", "int", "rate", "seconds", "date"]
 

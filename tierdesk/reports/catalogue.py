@@ -1,6 +1,13 @@
 """Imports every report module so each registers itself (`registry.REPORTS`)."""
 
-from tierdesk.reports import handovers, operations_tables, summary  # noqa: F401
+from tierdesk.reports import (  # noqa: F401
+    deflected,
+    handovers,
+    operations_tables,
+    problem_measures,
+    ratings,
+    summary,
+)
 from tierdesk.reports.registry import REPORTS
 
 __all__ = ["REPORTS"]

@@ -17,7 +17,7 @@ from tierdesk.reports.sets import SETS
 from tierdesk.tickets.access import visible_tickets
 from tierdesk.tickets.models import Ticket
 
-_INT_DIMS = {"level", "agent"}
+_INT_DIMS = {"level", "agent", "score", "problem"}
 
 
 def _dim_value(name: str, raw: Any) -> Any:

@@ -65,7 +65,9 @@ def flags_sql() -> str:
     columns = ", ".join(f"{count(condition)} AS {name}" for name, condition in flags.items())
     return (
         f"SELECT x.ticket_id, {columns} FROM tickets_ticketevent x "
-        "WHERE x.ticket_id IN (SELECT ticket_id FROM ev) GROUP BY x.ticket_id"
+        "WHERE x.ticket_id IN (SELECT a.ticket_id FROM tickets_ticketevent a JOIN scope s "
+        "ON s.id = a.ticket_id WHERE a.created_at >= %(lo)s AND a.created_at < %(hi)s) "
+        "GROUP BY x.ticket_id"
     )
 
 

@@ -25,7 +25,17 @@ from tierdesk.reports.sql import Period
 from tierdesk.reports.tables import Table
 from tierdesk.tickets.views.common import actor_or_403, refuse
 
-DASHBOARD = ("summary", "levels", "backlog", "l1_causes", "sla_levels", "handover_partners")
+DASHBOARD = (
+    "summary",
+    "levels",
+    "backlog",
+    "l1_causes",
+    "sla_levels",
+    "handover_partners",
+    "satisfaction",
+    "deflections",
+    "problem_summary",
+)
 HANDOVER = ("handover_partners", "handover_items", "handover_agents", "handover_agent_items")
 
 
@@ -114,6 +124,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 for r in tables["l1_causes"].rows
             ],
         ),
+        "scores": _scores_chart(tables["satisfaction"], scope, period),
     }  # fmt: skip
     context = {
         "form": form,
@@ -126,6 +137,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "current_report": "dashboard",
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _scores_chart(table: Table, scope: Scope, period: Period) -> Any:
+    """The distribution of every rating in the period, each bar linking to its tickets."""
+    every = next((r for r in table.rows if r["group"] == "all"), None)
+    if not every or not every["ratings"]:
+        return None
+    return svg.bar_chart(
+        _("Ratings by score"),
+        [
+            (_("Rated %(n)s") % {"n": n}, every[f"score_{n}"],
+             _drill(scope, period, set="rated", score=n))
+            for n in (5, 4, 3, 2, 1)
+        ],
+    )  # fmt: skip
 
 
 @login_required

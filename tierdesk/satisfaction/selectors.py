@@ -37,3 +37,20 @@ def rating_of(ticket) -> Rating | None:
     if ticket.resolved_at is None:
         return None
     return Rating.objects.filter(ticket=ticket, resolved_at=ticket.resolved_at).first()
+
+
+def page_block(actor, ticket) -> dict | None:
+    """The ticket page's block for staff: the customer's ratings with their comments
+    (staff only: customers read the portal, which shows them their own score) and the
+    offer to reopen the conversation after a low rating. None (hidden) without ratings."""
+    from tierdesk.satisfaction.services import is_low, reopen_offer
+
+    if actor.is_customer:
+        return None
+    rows = list(Rating.objects.filter(ticket=ticket).order_by("-created_at", "-pk")[:5])
+    if not rows:
+        return None
+    return {
+        "ratings": [{"rating": r, "low": is_low(r.score)} for r in rows],
+        "offer": reopen_offer(actor, ticket),
+    }

@@ -1,5 +1,7 @@
 """Rating the help: from the signed link in the resolved mail (no sign-in, one use,
-expiring) or in the portal. A low rating tells the support leads by mail."""
+expiring) or in the portal. A low rating (`TIERDESK_LOW_RATING`) tells the support leads
+through the notifications app (in the app and by mail, by each lead's preferences), and
+staff may reopen the conversation from the ticket (`reopen_after_rating`)."""
 
 from __future__ import annotations
 
@@ -9,18 +11,24 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from tierdesk.accounts.models import Membership, Role, User
 from tierdesk.core import clock
 from tierdesk.core.actor import SYSTEM, Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
+from tierdesk.mail.outbound import dedup_key
 from tierdesk.satisfaction.models import Rating, UsedRatingLink
 from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.models import Status, Ticket, TicketEvent
 
 SALT = "tierdesk.satisfaction.rating-link"
-LOW = 2  # a rating at or below this tells the leads
 COMMENT_MAX = 2000
+
+
+def is_low(score: int) -> bool:
+    """A score at or below `TIERDESK_LOW_RATING` (0: none is low)."""
+    return score <= settings.TIERDESK_LOW_RATING
 
 
 class LinkRefused(Forbidden):
@@ -132,23 +140,71 @@ def _record(ticket: Ticket, customer: User, score: int, comment: str) -> Rating:
         agent=ticket.resolved_by,
         created_at=clock.now(),
     )
-    if score <= LOW:
+    if is_low(score):
         _tell_leads(ticket, rating)
     return rating
 
 
 def _tell_leads(ticket: Ticket, rating: Rating) -> None:
-    from tierdesk.mail.models import MailKind
-    from tierdesk.mail.notifications import agent_draft
-    from tierdesk.mail.outbound import dedup_key, write
+    """Each active support lead who may see the ticket: a notification and/or a mail, as
+    they chose for "low_rating". The comment is quoted to them (staff) only."""
+    from tierdesk.notifications.models import NotificationKind
+    from tierdesk.notifications.services import tell_people
 
     leads = Membership.objects.filter(role=Role.SUPPORT_LEAD, user__is_active=True)
-    for membership in leads.select_related("user").order_by("user_id"):
-        text = f"the customer rated the help on this ticket {rating.score} of 5"
-        draft = agent_draft(
-            MailKind.NOTICE, membership.user, ticket, quote=rating.comment, text=text
-        )
-        write(draft, key=dedup_key("rating", rating.pk, membership.user.email))
+    users = [m.user for m in leads.select_related("user").order_by("user_id")]
+    comment = " ".join(rating.comment.split())
+    excerpt = f" “{comment[:120]}{'…' if len(comment) > 120 else ''}”" if comment else ""
+
+    def text() -> str:
+        return _("%(ref)s: the customer rated the help %(score)s of 5.") % {
+            "ref": ticket.reference, "score": rating.score,
+        } + excerpt  # fmt: skip
+
+    tell_people(
+        users=users,
+        ticket=ticket,
+        kind=NotificationKind.LOW_RATING,
+        text=text,
+        mail_text=f"the customer rated the help on this ticket {rating.score} of 5",
+        mail_key=dedup_key("rating", rating.pk),
+        quote=rating.comment,
+    )
+
+
+def reopen_offer(actor: Actor, ticket: Ticket) -> Rating | None:
+    """The low rating of the ticket's current resolution, when `actor` (staff) may reopen
+    the conversation over it: the ticket is resolved, within the reopen period, and the
+    workflow lets the actor's role reopen."""
+    from tierdesk.tickets.workflow import allowed_actions
+
+    if actor.is_customer or ticket.status != Status.RESOLVED or ticket.resolved_at is None:
+        return None
+    rating = Rating.objects.filter(ticket=ticket, resolved_at=ticket.resolved_at).first()
+    if rating is None or not is_low(rating.score):
+        return None
+    return rating if "reopen" in allowed_actions(actor, ticket) else None
+
+
+@transaction.atomic
+def reopen_after_rating(*, actor: Actor, ticket_id: int) -> Ticket:
+    """Reopen the conversation after a low rating: the ticket goes back to in progress at
+    the level that resolved it, with whoever resolved it (`tickets.services.ticket_reopen`,
+    a `reopened` event whose reason names the score, never the customer's comment).
+    Refused: Forbidden for customers, WrongState without a low rating of the current
+    resolution; the workflow's own refusals (role, reopen period) as usual."""
+    from tierdesk.tickets.services import ticket_reopen
+
+    if actor.is_customer:
+        raise Forbidden("Staff reopen the conversation after a rating.")
+    ticket = get_ticket(actor, ticket_id, for_update=True)
+    low = None
+    if ticket.status == Status.RESOLVED and ticket.resolved_at is not None:
+        low = Rating.objects.filter(ticket=ticket, resolved_at=ticket.resolved_at).first()
+    if low is None or not is_low(low.score):
+        raise WrongState("This resolution has no low rating to answer.")
+    reason = f"Reopened after the customer's rating of {low.score} of 5."
+    return ticket_reopen(actor=actor, ticket_id=ticket.pk, reason=reason)
 
 
 def resolved_mail_lines(kind: str, user: User, ticket: Ticket, event: TicketEvent) -> list[str]:

@@ -4,4 +4,8 @@ from tierdesk.satisfaction import views
 
 app_name = "satisfaction"
 
-urlpatterns = [path("<str:token>/", views.rate, name="rate")]
+urlpatterns = [
+    # staff, from the ticket page: reopen the conversation after a low rating
+    path("reopen/<int:number>/", views.reopen, name="reopen"),
+    path("<str:token>/", views.rate, name="rate"),
+]

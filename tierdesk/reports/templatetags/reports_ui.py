@@ -24,7 +24,9 @@ def figure(value, kind: str = "int"):
 
 @register.simple_tag
 def cell_kind(cell) -> str:
-    """A summary row's value column is a count or a rate, as the row says."""
-    if cell["kind"] == "rate" and cell.get("unit") == "count":
+    """A summary row's value column is a count, a rate or a duration, as the row says."""
+    if cell["kind"] == "rate" and cell.get("unit") in ("count", "number"):
         return "int"
+    if cell["kind"] == "rate" and cell.get("unit") == "seconds":
+        return "seconds"
     return cell["kind"]
