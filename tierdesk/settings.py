@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "tierdesk.notifications",
     "tierdesk.presence",
     "tierdesk.timelog",
+    "tierdesk.macros",
     "tierdesk.logs",
     "tierdesk.search",
     "tierdesk.reports",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("notifications/", include("tierdesk.notifications.urls")),
     path("presence/", include("tierdesk.presence.urls")),
     path("time/", include("tierdesk.timelog.urls")),
+    path("macros/", include("tierdesk.macros.urls")),
     path("", include("tierdesk.logs.urls")),
     path("", include("tierdesk.search.urls")),
     path("", include("tierdesk.chat.urls")),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tierdesk.core.errors import DomainError, InvalidInput, StaleVersion, TransitionRefused
 from tierdesk.core.htmx import redirect
-from tierdesk.tickets import access, services, ui_text, workflow
+from tierdesk.tickets import access, sections, services, ui_text, workflow
 from tierdesk.tickets.forms import (
     ACTION_FORMS,
     MessageForm,
@@ -85,13 +85,12 @@ def message_post(request: HttpRequest, number: int) -> HttpResponse:
     ticket = ticket_or_404(actor, number)
     form = MessageForm(request.POST, customer=actor.is_customer)
     if form.is_valid():
+        body, internal = form.cleaned_data["body"], form.cleaned_data.get("internal", False)
+        if not actor.is_customer and not internal:
+            # What outer apps add to a public reply from the console (the signature).
+            body = sections.finish_reply(actor, ticket, body, request.POST)
         try:
-            services.message_add(
-                actor=actor,
-                ticket_id=ticket.pk,
-                body=form.cleaned_data["body"],
-                internal=form.cleaned_data.get("internal", False),
-            )
+            services.message_add(actor=actor, ticket_id=ticket.pk, body=body, internal=internal)
         except InvalidInput as exc:
             form.add_error("body", exc.fields.get("body", exc.message))
         except DomainError as exc:
