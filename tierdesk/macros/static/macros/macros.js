@@ -15,6 +15,17 @@
     box.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
+  // Enter in the search picks the first macro instead of sending the reply box.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !event.target.matches || !event.target.matches("[name=macro_q]")) {
+      return;
+    }
+    event.preventDefault();
+    var picker = event.target.closest("[data-macro-picker]");
+    var first = picker ? picker.querySelector(".macro-pick") : null;
+    if (first) { first.click(); }
+  });
+
   document.addEventListener("click", function (event) {
     var pick = event.target.closest ? event.target.closest(".macro-pick") : null;
     if (!pick) { return; }
