@@ -26,6 +26,7 @@ from tierdesk.demo import (
     stories_problems,
 )
 from tierdesk.demo.kb import build_kb
+from tierdesk.demo.macros import build_macros
 from tierdesk.demo.people import DEMO_LOGINS, DEMO_PASSWORD, PEOPLE, build_people
 from tierdesk.demo.reset import delete_demo
 from tierdesk.demo.story import Cast, Story, Timeline, play
@@ -71,6 +72,7 @@ def load_demo(*, reset: bool = False) -> str:
         cast = Cast(orgs=orgs, users=users)
         play(all_stories(Timeline(timezone.now())), cast)
         build_kb(cast)
+        build_macros(cast)
         stories_problems.link_problems(cast)
         return summary()
 

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 
 from tierdesk.accounts.models import Role
 from tierdesk.core.actor import Actor
-from tierdesk.directory.selectors import directory_names
 from tierdesk.core.errors import NotFound
+from tierdesk.directory.selectors import directory_names
 from tierdesk.tickets import access, assignees, sections, selectors, workflow
 from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.forms import MessageForm, ReproductionForm, UploadForm, action_form
