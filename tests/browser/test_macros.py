@@ -41,6 +41,8 @@ def test_an_agent_inserts_a_macro_and_the_customer_reads_it_rendered(people: Peo
     )
     # when the agent searches the reply box's macros and picks it
     agent = people("acme_l1", start=f"/tickets/{ticket.number}/")
+    errors: list[str] = []  # the CSP refusing a script or a style shows here
+    agent.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     agent.goto(f"{site}/tickets/{ticket.number}/")
     agent.get_by_label("Insert a macro").fill("reconnect")
     pick = agent.get_by_role("button", name="Reconnect the credential")
@@ -59,6 +61,7 @@ def test_an_agent_inserts_a_macro_and_the_customer_reads_it_rendered(people: Peo
     box.type(" Thank you!")
     submit(agent.get_by_role("button", name="Add"))
     expect(agent.locator("#conversation")).to_contain_text(SIGNATURE)
+    assert errors == []
     # and the customer reads it, filled and signed, and nothing internal
     customer = people("acme_customer")
     customer.goto(f"{site}/portal/tickets/{ticket.number}/")
