@@ -246,6 +246,7 @@ def test_the_working_level_reads_the_conversation_first_and_what_is_done_folded(
     assert '<details class="card fold" id="handover">' in page
     assert '<details class="card record fold" id="reproduction">' in page
     assert '<details class="card no-print fold" id="reproduction-form">' in page
+    assert '<details class="card fold" id="history">' in page  # its last event as summary
     # the actions stay at the top of the side column
     aside = page.split("<aside>")[1]
     assert aside.index('id="actions"') < aside.index('id="facts-h"')
