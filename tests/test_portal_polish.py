@@ -15,7 +15,11 @@ def test_the_ticket_page_names_contract_workspace_and_flow(world, client):
     client.force_login(world.user("acme_customer"))
     # when they open it
     page = client.get(f"/portal/tickets/{ticket.number}/").content.decode()
-    # then each is named, with its ID beside it
-    assert f'Acme production <span class="mono">{ACME_CONTRACT}</span>' in page
-    assert "Main <span" in page
-    assert f'Orders sync <span class="mono">{ACME_FLOW}</span>' in page
+    # then each is named, with its ID one click away and a button to copy it
+    assert '<span class="platform-name">Acme production</span>' in page
+    assert '<span class="platform-name">Main</span>' in page
+    assert '<span class="platform-name">Orders sync</span>' in page
+    for platform_id in (ACME_CONTRACT, ACME_FLOW):
+        assert f'<code class="mono">{platform_id}</code>' in page
+        assert f'data-copy="{platform_id}"' in page
+    assert "tierdesk/copy.js" in page

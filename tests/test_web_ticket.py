@@ -15,6 +15,7 @@ from tests.factories import (
     ACME_WORKSPACE,
     PLAIN_LOG,
     new_ticket,
+    record_reproduction,
     ticket_at,
 )
 from tierdesk.tickets import services
@@ -28,8 +29,9 @@ PNG = (
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 # The ticket, its conversation and checklist, and a fixed number for each panel the outer
 # apps add (SLA clocks, triage findings, log lines, similar tickets, problem and links,
-# assignment, presence, time, following, the known problem a finding matches): constant
-# whatever the conversation's length.
+# assignment, presence, time, following, the known problem a finding matches, the
+# directory's names of the platform IDs, the reply box's signature): constant whatever
+# the conversation's length.
 TICKET_QUERY_BUDGET = 40
 
 
@@ -227,3 +229,58 @@ def test_a_closed_ticket_offers_no_writing(world, client):
     body = client.get(f"/tickets/{ticket.number}/").content
     assert b"/messages/" not in body and b'/attachments/"' not in body
     assert b"Edit the report" not in body
+
+
+def test_the_working_level_reads_the_conversation_first_and_what_is_done_folded(world, client):
+    # given an L2 ticket with a reproduction record: the report, the handover and the
+    # reproduction are done
+    ticket = ticket_at(world, "in_progress@L2")
+    record_reproduction(world, ticket.pk)
+    client.force_login(world.user("l2"))
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    main = page.split("<aside>")[0]
+    # then the conversation and the reply box come before the report, folded with its
+    # first line as the summary, and the handover and the record fold too
+    assert main.index('id="conversation"') < main.index('id="report"')
+    assert '<details class="card fold" id="report">' in page
+    assert '<details class="card fold" id="handover">' in page
+    assert '<details class="card record fold" id="reproduction">' in page
+    assert '<details class="card no-print fold" id="reproduction-form">' in page
+    assert '<details class="card fold" id="history">' in page  # its last event as summary
+    # the actions stay at the top of the side column
+    aside = page.split("<aside>")[1]
+    assert aside.index('id="actions"') < aside.index('id="facts-h"')
+    # L1, not working an L2 ticket, reads the report first, open
+    client.force_login(world.user("acme_l1"))
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert page.index('id="report"') < page.index('id="conversation"')
+    assert '<details class="card fold" id="report" open>' in page
+
+
+def test_contract_workspace_and_flow_by_name_with_their_ids_copyable(world, client):
+    ticket = ticket_at(world, "in_progress@L1")
+    client.force_login(world.user("acme_l1"))
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    for name in ("Acme production", "Main", "Orders sync"):
+        assert f'<span class="platform-name">{name}</span>' in page
+    for platform_id in (ACME_CONTRACT, ACME_WORKSPACE, ACME_FLOW):
+        assert f'<code class="mono">{platform_id}</code>' in page
+        assert f'data-copy="{platform_id}"' in page
+    assert "tierdesk/copy.js" in page
+
+
+def test_the_history_says_what_changed(world, client):
+    ticket = ticket_at(world, "in_progress@L1")
+    services.ticket_update(
+        actor=world.actor("acme_l1"),
+        ticket_id=ticket.pk,
+        changes={"priority": "high", "description": "Longer text.", "incident": True},
+        version=ticket.version,
+    )
+    event = ticket.events.filter(kind="updated").get()
+    assert event.data["changes"] == {"incident": [False, True], "priority": ["normal", "high"]}
+    client.force_login(world.user("acme_l1"))
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "priority: Normal → High" in page
+    assert "incident: no → yes" in page
+    assert "description changed" in page

@@ -30,6 +30,7 @@ from tierdesk.identity.api import router as identity_router
 from tierdesk.identity.api_people import router as people_router
 from tierdesk.kb.api import router as kb_router
 from tierdesk.logs.api import router as logs_router
+from tierdesk.macros.api import router as macros_router
 from tierdesk.notifications.api import router as notifications_router
 from tierdesk.notify.api import router as notify_router
 from tierdesk.problems.api import links_router as ticket_links_router
@@ -88,6 +89,11 @@ TAGS = [
         "name": "saved views",
         "description": "Queues saved with their filters and order, personal or shared with "
         "the team, each with the number of its tickets the caller may see.",
+    },
+    {
+        "name": "macros",
+        "description": "Reply templates with placeholders (yours and your organisation's), "
+        "applied to a ticket through its actions.",
     },
     {
         "name": "logs",
@@ -249,6 +255,7 @@ api.add_router("/", triage_router)
 api.add_router("/", time_router)
 api.add_router("/", notifications_router)
 api.add_router("/", saved_views_router)
+api.add_router("/", macros_router)
 api.add_router("/", logs_router)
 api.add_router("/", search_router)
 api.add_router("/", reports_router)

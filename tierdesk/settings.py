@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "tierdesk.presence",
     "tierdesk.timelog",
     "tierdesk.savedviews",
+    "tierdesk.macros",
     "tierdesk.logs",
     "tierdesk.search",
     "tierdesk.reports",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("presence/", include("tierdesk.presence.urls")),
     path("time/", include("tierdesk.timelog.urls")),
     path("views/", include("tierdesk.savedviews.urls")),
+    path("macros/", include("tierdesk.macros.urls")),
     path("", include("tierdesk.logs.urls")),
     path("", include("tierdesk.search.urls")),
     path("", include("tierdesk.automation.urls")),

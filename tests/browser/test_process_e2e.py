@@ -215,6 +215,7 @@ def l2_reproduces_and_escalates(page: Page, site: str, ticket: Ticket, screens: 
     open_ticket(page, site, ticket)
     expect(page.get_by_text(ANSWER)).to_be_visible()
     form = page.locator("#reproduction-form")
+    form.locator("summary").click()  # folded until L2 records it
     form.get_by_label("Reproduced").check()
     form.get_by_label("Verified steps").fill("1. Rotate the token\n2. Send order 4711\n3. 401")
     form.get_by_label("Environment").fill(f"contract {ACME_CONTRACT}, flow {ACME_FLOW} v7")

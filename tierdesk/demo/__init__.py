@@ -27,6 +27,7 @@ from tierdesk.demo import (
 )
 from tierdesk.demo.automation import build_automation
 from tierdesk.demo.kb import build_kb
+from tierdesk.demo.macros import build_macros
 from tierdesk.demo.people import DEMO_LOGINS, DEMO_PASSWORD, PEOPLE, build_people
 from tierdesk.demo.reset import delete_demo
 from tierdesk.demo.story import Cast, Story, Timeline, play
@@ -75,6 +76,7 @@ def load_demo(*, reset: bool = False) -> str:
         build_kb(cast)
         build_automation(cast)
         build_views(cast)
+        build_macros(cast)
         stories_problems.link_problems(cast)
         return summary()
 

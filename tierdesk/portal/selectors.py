@@ -15,7 +15,7 @@ from tierdesk.accounts.models import Organisation
 from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.web import brand_for as brand_of_org
-from tierdesk.directory.models import Contract, Flow, Workspace
+from tierdesk.directory.selectors import directory_names as names_of
 from tierdesk.tickets import access
 from tierdesk.tickets.models import OPEN_STATUSES, Attachment, Message, Status, Ticket
 
@@ -98,12 +98,6 @@ def reopen_window(ticket: Ticket) -> ReopenWindow:
 def directory_names(ticket: Ticket) -> dict[str, str]:
     """The names of the ticket's contract, workspace and flow (the customer's own, from
     the directory), keyed "contract", "workspace", "flow"; "" where unknown."""
-    names = {}
-    for key, model, platform_id in (
-        ("contract", Contract, ticket.contract_id),
-        ("workspace", Workspace, ticket.workspace_id),
-        ("flow", Flow, ticket.flow_id),
-    ):
-        found = model.objects.filter(platform_id=platform_id).values_list("name", flat=True)
-        names[key] = (found.first() or "") if platform_id else ""
-    return names
+    return names_of(
+        contract_id=ticket.contract_id, workspace_id=ticket.workspace_id, flow_id=ticket.flow_id
+    )

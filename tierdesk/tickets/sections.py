@@ -7,6 +7,11 @@ An app contributes in its `AppConfig.ready()`:
     sections.contribute_page("sla", resolve=lambda actor, ticket: …)
     sections.contribute_page("follow", resolve=…, template="notifications/_ticket_block.html")
 
+A page section with `slot="reply"` is drawn inside the reply box instead (the macros
+app's picker). `contribute_reply_finisher(finish)` lets an app complete a public reply
+a staff member sends from the console's reply box before it is stored
+(`finish(actor, ticket, body, posted) -> body`: the personal signature).
+
 `resolve(actor, ticket)` reads through the app's own selectors; the ticket was already
 fetched through `access`, so a section never decides who sees the ticket, only what it
 adds. An API section is a required key of `TicketDetailOut` typed by its schema; a page
@@ -30,10 +35,12 @@ class Section:
     schema: Any = None
     order: int = 100
     template: str = ""
+    slot: str = "side"
 
 
 _api: dict[str, Section] = {}
 _page: dict[str, Section] = {}
+_reply_finishers: dict[str, Callable[..., str]] = {}
 
 
 def contribute_api(name: str, *, schema: Any, resolve: Resolve, order: int = 100) -> None:
@@ -42,9 +49,26 @@ def contribute_api(name: str, *, schema: Any, resolve: Resolve, order: int = 100
     _api[name] = Section(name=name, resolve=resolve, schema=schema, order=order)
 
 
-def contribute_page(name: str, *, resolve: Resolve, order: int = 100, template: str = "") -> None:
-    """A template variable of the console's ticket page; with `template`, also a block."""
-    _page[name] = Section(name=name, resolve=resolve, order=order, template=template)
+def contribute_page(
+    name: str, *, resolve: Resolve, order: int = 100, template: str = "", slot: str = "side"
+) -> None:
+    """A template variable of the console's ticket page; with `template`, also a block of
+    the side column (`slot="side"`) or of the reply box (`slot="reply"`)."""
+    if slot not in ("side", "reply"):
+        raise ValueError(f"unknown slot {slot!r}")
+    _page[name] = Section(name=name, resolve=resolve, order=order, template=template, slot=slot)
+
+
+def contribute_reply_finisher(name: str, finish: Callable[..., str]) -> None:
+    """`finish(actor, ticket, body, posted)` returns the public reply's text as stored."""
+    _reply_finishers[name] = finish
+
+
+def finish_reply(actor: Any, ticket: Any, body: str, posted: Any) -> str:
+    """A staff member's public reply from the console, completed by each finisher (by name)."""
+    for name in sorted(_reply_finishers):
+        body = _reply_finishers[name](actor, ticket, body, posted)
+    return body
 
 
 def _ordered(registry: dict[str, Section]) -> list[Section]:
@@ -56,15 +80,14 @@ def api_values(actor: Any, ticket: Any) -> dict[str, Any]:
 
 
 def page_values(actor: Any, ticket: Any) -> dict[str, Any]:
-    """The page's variables, and `page_blocks`: [{"template", "value"}] for each section
-    with a template whose value is not None."""
+    """The page's variables, `page_blocks` and `reply_blocks`: [{"template", "value"}]
+    for each section of that slot with a template whose value is not None."""
     values = {s.name: s.resolve(actor, ticket) for s in _ordered(_page)}
-    blocks = [
-        {"template": s.template, "value": values[s.name]}
-        for s in _ordered(_page)
-        if s.template and values[s.name] is not None
-    ]
-    return {**values, "page_blocks": blocks}
+    blocks: dict[str, list[dict[str, Any]]] = {"side": [], "reply": []}
+    for s in _ordered(_page):
+        if s.template and values[s.name] is not None:
+            blocks[s.slot].append({"template": s.template, "value": values[s.name]})
+    return {**values, "page_blocks": blocks["side"], "reply_blocks": blocks["reply"]}
 
 
 def with_api_sections(base: type) -> type:

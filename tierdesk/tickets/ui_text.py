@@ -122,6 +122,38 @@ TABLES = {
 }
 
 
+# The ticket's fields as the history names them ("priority: Normal → High").
+FIELD = {
+    "title": _("title"),
+    "priority": _("priority"),
+    "incident": _("incident"),
+    "is_blocker": _("blocker"),
+    "blocker_impact": _("how it blocks"),
+    "needed_by": _("needed by"),
+    "occurred_at": _("happened"),
+    "occurred_until": _("happened until"),
+    "contract_id": _("contract"),
+    "workspace_id": _("workspace"),
+    "flow_id": _("flow"),
+    "flow_version": _("flow version"),
+    "no_flow_reason": _("not about one flow"),
+    "reproducibility": _("how often"),
+    "description": _("description"),
+    "expected_behaviour": _("expected behaviour"),
+    "actual_behaviour": _("actual behaviour"),
+    "steps_to_reproduce": _("steps to reproduce"),
+    "context": _("what the user was doing"),
+    "pasted_log": _("pasted log"),
+    "no_logs_reason": _("why there is no log"),
+    "check_connectivity": _("connectivity check"),
+    "check_credentials": _("credentials check"),
+}
+
+
+def field_name(name: str) -> str:
+    return str(FIELD.get(name, name.replace("_", " ")))
+
+
 def label(table: str, value) -> str:
     """The translated label of a choice value; the value itself when unknown."""
     return str(TABLES[table].get(value, value))

@@ -227,6 +227,7 @@ def ticket_update(
     if any(k in changed for k in CHECK_FIELDS):
         checks = {**{k: getattr(ticket, k) for k in CHECK_FIELDS}, **changed}
         ticket.l1_checks_by = _checks_by(actor, checks)
+    before = {key: getattr(ticket, key) for key in changed}
     for key, value in changed.items():
         setattr(ticket, key, value)
     start, end = ticket.occurred_at, ticket.occurred_until
@@ -244,6 +245,28 @@ def ticket_update(
         kind=EventKind.UPDATED,
         now=now,
         from_state=(ticket.level, ticket.status),
-        data={"fields": sorted(changed)},
+        data={"fields": sorted(changed), "changes": _before_after(before, changed)},
     )
     return ticket
+
+
+# Fields whose values the history shows ("priority: normal → high"); the long texts of
+# the report are named only ("description changed").
+SHOWN_CHANGES = frozenset({
+    "title", "priority", "incident", "is_blocker", "needed_by", "occurred_at",
+    "occurred_until", "contract_id", "workspace_id", "flow_id", "flow_version",
+    "reproducibility",
+})  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _before_after(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields of SHOWN_CHANGES (JSON values)."""
+    return {
+        key: [_plain(before[key]), _plain(after[key])]
+        for key in sorted(after)
+        if key in SHOWN_CHANGES
+    }

@@ -152,3 +152,41 @@ def checklist_rows(checklist: dict) -> list[dict[str, object]]:
         }
         for item in HANDOVER_ITEMS
     ]
+
+
+_CHOICE_TABLES = {"priority": "priority", "reproducibility": "reproducibility"}
+
+
+def _change_value(name: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if name in _CHOICE_TABLES:
+        return ui_text.label(_CHOICE_TABLES[name], value)
+    if isinstance(value, str) and name in ("needed_by", "occurred_at", "occurred_until"):
+        try:
+            return local(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+@register.filter
+def event_changes(event) -> list[str]:
+    """What an event changed, as the history says it: "priority: Normal → High" for the
+    fields the event carries before and after, "description changed" for the others,
+    "assignee: → ana@…" for an assignment."""
+    data = event.data or {}
+    lines = []
+    before_after = data.get("changes") or {}
+    for name in data.get("fields") or []:
+        field = ui_text.field_name(name)
+        if name in before_after:
+            old, new = before_after[name]
+            lines.append(f"{field}: {_change_value(name, old)} → {_change_value(name, new)}")
+        else:
+            lines.append(_("%(field)s changed") % {"field": field})
+    if event.kind in ("assigned", "unassigned"):
+        lines.append(f"{_('assignee')}: → {data.get('assignee') or '—'}")
+    return lines

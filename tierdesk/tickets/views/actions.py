@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tierdesk.core.errors import DomainError, InvalidInput, StaleVersion, TransitionRefused
 from tierdesk.core.htmx import redirect
-from tierdesk.tickets import access, services, ui_text, workflow, worklog
+from tierdesk.tickets import access, sections, services, ui_text, workflow, worklog
 from tierdesk.tickets.forms import (
     ACTION_FORMS,
     MessageForm,
@@ -86,13 +86,14 @@ def message_post(request: HttpRequest, number: int) -> HttpResponse:
     ticket = ticket_or_404(actor, number)
     form = MessageForm(request.POST, customer=actor.is_customer)
     if form.is_valid():
+        body, internal = form.cleaned_data["body"], form.cleaned_data.get("internal", False)
+        if not actor.is_customer and not internal:
+            # What outer apps add to a public reply from the console (the signature).
+            body = sections.finish_reply(actor, ticket, body, request.POST)
         try:
             with worklog.reporting(form.cleaned_data.get("minutes")):
                 services.message_add(
-                    actor=actor,
-                    ticket_id=ticket.pk,
-                    body=form.cleaned_data["body"],
-                    internal=form.cleaned_data.get("internal", False),
+                    actor=actor, ticket_id=ticket.pk, body=body, internal=internal
                 )
         except InvalidInput as exc:
             for name, reason in (exc.fields or {"body": exc.message}).items():

@@ -9,8 +9,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from tierdesk.accounts.models import Role
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import NotFound
+from tierdesk.directory.selectors import directory_names
 from tierdesk.tickets import access, assignees, sections, selectors, workflow
 from tierdesk.tickets.downloads import attachment_response
 from tierdesk.tickets.forms import MessageForm, ReproductionForm, UploadForm, action_form
@@ -65,9 +67,19 @@ def ticket_context(
             reproduction_form = bound.get("reproduction") or ReproductionForm(
                 attachments=page["attachments"], initial=_reproduction_initial(ticket, page)
             )
+    work_first = working_here(actor, ticket)
     context = {
         "ticket": ticket,
         "staff": not actor.is_customer,
+        # The level working the ticket reads the conversation first; what is done (the
+        # report once handed over, the handover, the reproduction) folds into summaries.
+        "work_first": work_first,
+        "report_open": not work_first or ticket.level == 1,
+        "names": directory_names(
+            contract_id=ticket.contract_id,
+            workspace_id=ticket.workspace_id,
+            flow_id=ticket.flow_id,
+        ),
         "actions": actions,
         "action_forms": forms,
         "checklist": checklist,
@@ -82,6 +94,14 @@ def ticket_context(
         **page,
     }
     return context
+
+
+def working_here(actor: Actor, ticket: Ticket) -> bool:
+    """Whether the viewer works the ticket now: staff of its level (an admin at any), on a
+    ticket that is not closed."""
+    if actor.is_customer or ticket.status == "closed":
+        return False
+    return actor.level == ticket.level or actor.role == Role.ADMIN
 
 
 def assign_form(actor: Actor, ticket: Ticket, bound: AssignForm | None) -> AssignForm | None:
