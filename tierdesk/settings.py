@@ -102,6 +102,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line of the request carries its id (core/logcontext.py).
+    "tierdesk.core.logcontext.RequestIdMiddleware",
     "tierdesk.reports.prometheus.LatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -180,6 +182,17 @@ else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
         "TIERDESK_TEST_DB_NAME", "test_tierdesk"
     )
+# Behind PgBouncer in transaction mode each transaction may run on another server
+# connection, so nothing may outlive one: no server-side cursors (`.iterator()` would
+# DECLARE a cursor WITH HOLD), no prepared statements (psycopg prepares a query run five
+# times). Advisory locks are transaction-scoped (`pg_advisory_xact_lock`) and the time
+# zone PgBouncer itself re-applies on each switch (docs/operations.md).
+TIERDESK_DB_POOLER = os.environ.get("TIERDESK_DB_POOLER", "").strip().lower()
+if TIERDESK_DB_POOLER not in {"", "none", "pgbouncer"}:
+    raise ValueError(f"TIERDESK_DB_POOLER must be empty or pgbouncer, not {TIERDESK_DB_POOLER!r}")
+if TIERDESK_DB_POOLER == "pgbouncer" and "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -234,6 +247,25 @@ STORAGES = {
         )
     },
 }
+# Attachments on S3-compatible object storage (AWS S3, MinIO, Ceph, …) by configuration
+# alone: a bucket name switches the "attachments" storage to django-storages' S3 backend.
+# Objects are private (no ACL grant, no public URL); downloads still go through the view
+# that checks access and sends them as attachments (core/storage.py).
+TIERDESK_S3_BUCKET = os.environ.get("TIERDESK_S3_BUCKET", "").strip()
+if TIERDESK_S3_BUCKET:
+    STORAGES["attachments"] = {
+        "BACKEND": "tierdesk.core.storage_s3.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": TIERDESK_S3_BUCKET,
+            "endpoint_url": os.environ.get("TIERDESK_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("TIERDESK_S3_REGION") or None,
+            # Empty: boto3 finds credentials itself (instance role, AWS_* variables, files).
+            "access_key": os.environ.get("TIERDESK_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("TIERDESK_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("TIERDESK_S3_PREFIX", "attachments").strip("/"),
+            "addressing_style": os.environ.get("TIERDESK_S3_ADDRESSING_STYLE") or None,
+        },
+    }
 FILE_UPLOAD_PERMISSIONS = 0o600
 
 TASKS = {
@@ -397,16 +429,27 @@ TIERDESK_MAIL_IMAP_TIMEOUT = float(os.environ.get("TIERDESK_MAIL_IMAP_TIMEOUT", 
 TIERDESK_MAIL_AUTHSERV_IDS = env_list("TIERDESK_MAIL_AUTHSERV_IDS")
 TIERDESK_MAIL_DKIM_VERIFY = env_bool("TIERDESK_MAIL_DKIM_VERIFY", False)
 
+# Logs go to standard error, one JSON object per line (`TIERDESK_LOG_FORMAT=json`, the
+# default) with the request id or task id, or one plain line per event (`plain`).
+TIERDESK_LOG_FORMAT = os.environ.get("TIERDESK_LOG_FORMAT", "json").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"context": {"()": "tierdesk.core.logcontext.ContextFilter"}},
     "formatters": {
         "plain": {
             "()": "tierdesk.core.logformat.OneLineFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "tierdesk.core.logformat.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if TIERDESK_LOG_FORMAT == "plain" else "json",
+            "filters": ["context"],
         }
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
