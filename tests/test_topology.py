@@ -197,7 +197,7 @@ def test_three_web_processes_and_two_workers_under_a_mixed_load(world, settings,
             for process in [*workers, *webs]:
                 process.stop()
         received = Counter(r.headers["x-tierdesk-delivery"] for r in receiver.requests)
-        smtp_ids = Counter(m["Message-ID"] for m in smtp.received)
+        smtp_ids = Counter(m["Message-ID"].strip("<>") for m in smtp.received)
     logs = {p.log_path.name: p.log_path.read_text() for p in [*webs, *workers]}
 
     # then no call answered a 5xx, and each answered what it should
@@ -212,11 +212,12 @@ def test_three_web_processes_and_two_workers_under_a_mixed_load(world, settings,
             "message_id", flat=True
         )
     )
-    assert made == Counter({message_id: 1 for message_id in sent})
+    assert made == Counter({message_id.strip("<>"): 1 for message_id in sent})
     # and every mail out was sent, and received once
     outbound = OutboundMail.objects.exclude(status=OutboundStatus.SUPPRESSED)
     assert set(outbound.values_list("status", flat=True)) == {OutboundStatus.SENT}
-    assert smtp_ids == Counter({m: 1 for m in outbound.values_list("message_id", flat=True)})
+    sent_ids = outbound.values_list("message_id", flat=True)
+    assert smtp_ids == Counter({m.strip("<>"): 1 for m in sent_ids})
     # and every webhook delivery succeeded, and reached the receiver once
     deliveries = Delivery.objects.all()
     assert set(deliveries.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
