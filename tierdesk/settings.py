@@ -182,11 +182,8 @@ else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
         "TIERDESK_TEST_DB_NAME", "test_tierdesk"
     )
-# Behind PgBouncer in transaction mode each transaction may run on another server
-# connection, so nothing may outlive one: no server-side cursors (`.iterator()` would
-# DECLARE a cursor WITH HOLD), no prepared statements (psycopg prepares a query run five
-# times). Advisory locks are transaction-scoped (`pg_advisory_xact_lock`) and the time
-# zone PgBouncer itself re-applies on each switch (docs/operations.md).
+# Behind PgBouncer in transaction mode nothing may outlive a transaction: no server-side
+# cursors, no prepared statements (docs/operations.md, "PgBouncer in transaction mode").
 TIERDESK_DB_POOLER = os.environ.get("TIERDESK_DB_POOLER", "").strip().lower()
 if TIERDESK_DB_POOLER not in {"", "none", "pgbouncer"}:
     raise ValueError(f"TIERDESK_DB_POOLER must be empty or pgbouncer, not {TIERDESK_DB_POOLER!r}")
@@ -247,10 +244,8 @@ STORAGES = {
         )
     },
 }
-# Attachments on S3-compatible object storage (AWS S3, MinIO, Ceph, …) by configuration
-# alone: a bucket name switches the "attachments" storage to django-storages' S3 backend.
-# Objects are private (no ACL grant, no public URL); downloads still go through the view
-# that checks access and sends them as attachments (core/storage.py).
+# Attachments on S3-compatible object storage: a bucket name switches the storage to the
+# private S3 backend; downloads still go through the access-checked view (storage_s3.py).
 TIERDESK_S3_BUCKET = os.environ.get("TIERDESK_S3_BUCKET", "").strip()
 if TIERDESK_S3_BUCKET:
     STORAGES["attachments"] = {
@@ -429,8 +424,7 @@ TIERDESK_MAIL_IMAP_TIMEOUT = float(os.environ.get("TIERDESK_MAIL_IMAP_TIMEOUT", 
 TIERDESK_MAIL_AUTHSERV_IDS = env_list("TIERDESK_MAIL_AUTHSERV_IDS")
 TIERDESK_MAIL_DKIM_VERIFY = env_bool("TIERDESK_MAIL_DKIM_VERIFY", False)
 
-# Logs go to standard error, one JSON object per line (`TIERDESK_LOG_FORMAT=json`, the
-# default) with the request id or task id, or one plain line per event (`plain`).
+# Logs: one JSON object per line with the request or task id (default), or `plain` text.
 TIERDESK_LOG_FORMAT = os.environ.get("TIERDESK_LOG_FORMAT", "json").strip().lower()
 LOGGING = {
     "version": 1,
