@@ -232,11 +232,14 @@ NOTIFY_BATCH = 1000
 def notify_events(*, now: datetime, limit: int = NOTIFY_BATCH) -> int:
     """Announce recorded SLA events that are not announced yet (`sla.at_risk`,
     `sla.breached`), oldest first, at most `limit`; marks them in the same transaction
-    as the outbox rows, so each goes out exactly once."""
+    as the outbox rows, so each goes out exactly once — also when two workers announce at
+    the same moment: each takes the events it locks and skips those the other holds (the
+    topology test saw them announced twice before)."""
     with transaction.atomic():
         events = list(
             SlaEvent.objects.filter(notified_at__isnull=True)
             .select_related("ticket__partner", "ticket__assignee")
+            .select_for_update(skip_locked=True, of=("self",))
             .order_by("created_at", "pk")[:limit]
         )
         if not events:
