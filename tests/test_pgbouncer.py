@@ -24,7 +24,14 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from tests.test_webhooks_support import running_receiver
-from tests.topology_support import BIN, ROOT, PgBouncer, pgbouncer_binary, process_env
+from tests.topology_support import (
+    BIN,
+    ROOT,
+    PgBouncer,
+    pgbouncer_binary,
+    process_env,
+    sla_defaults,
+)
 from tierdesk.notify.models import Delivery, DeliveryStatus
 from tierdesk.notify.services import webhook_create
 from tierdesk.sla.models import SlaEvent
@@ -104,7 +111,8 @@ def pgbouncer():
 def test_the_core_flows_hold_no_session_state_behind_pgbouncer(
     world, pgbouncer, tmp_path, settings
 ):
-    # given a webhook of Acme's to a receiver on this machine
+    # given the SLA defaults, and a webhook of Acme's to a receiver on this machine
+    sla_defaults()
     settings.TIERDESK_WEBHOOK_ALLOW_PRIVATE = True
     with running_receiver() as receiver:
         webhook_create(actor=world.actor("acme_admin"), url=receiver.url)

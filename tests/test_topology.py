@@ -39,7 +39,15 @@ from django_tasks_db.models import DBTaskResult
 from tests.factories import complete_fields
 from tests.test_mail_support import MTA, mail
 from tests.test_webhooks_support import running_receiver
-from tests.topology_support import BIN, ROOT, Web, Worker, database_url, process_env
+from tests.topology_support import (
+    BIN,
+    ROOT,
+    Web,
+    Worker,
+    database_url,
+    process_env,
+    sla_defaults,
+)
 from tierdesk.accounts.services import token_create
 from tierdesk.mail.models import InboundMessage, InboundOutcome, OutboundMail, OutboundStatus
 from tierdesk.notify.models import Delivery, DeliveryStatus
@@ -161,6 +169,7 @@ def settle(seconds: float) -> None:
 def test_three_web_processes_and_two_workers_under_a_mixed_load(world, settings, tmp_path):
     from tests.test_mail_support import running_smtp
 
+    sla_defaults()
     settings.TIERDESK_WEBHOOK_ALLOW_PRIVATE = True
     _, token = token_create(email=world.user("acme_l1").email)
     with running_receiver() as receiver, running_smtp() as smtp:

@@ -40,6 +40,16 @@ def database_url(*, host: str | None = None, port: int | None = None) -> str:
     return f"postgres://{auth}@{host}{port_part}/{quote(s['NAME'], safe='')}"
 
 
+def sla_defaults() -> None:
+    """The SLA calendars and policies the data migration seeds (idempotent): a
+    transactional test that ran before this one has flushed them with everything else."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("tierdesk.sla.migrations.0002_defaults").seed(apps, None)
+
+
 def process_env(var_dir: Path, database: str, **extra: str) -> dict[str, str]:
     """The environment of a web or worker process in these tests: production settings
     (DEBUG off), one shared secret key and var folder, the given database."""
