@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
+from tierdesk.core.storage import s3_attachments
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -102,8 +104,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every later log line of the request carries its id (core/logcontext.py).
-    "tierdesk.core.logcontext.RequestIdMiddleware",
+    "tierdesk.core.logcontext.RequestIdMiddleware",  # first: every log line has the id
     "tierdesk.reports.prometheus.LatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -244,23 +245,9 @@ STORAGES = {
         )
     },
 }
-# Attachments on S3-compatible object storage: a bucket name switches the storage to the
-# private S3 backend; downloads still go through the access-checked view (storage_s3.py).
-TIERDESK_S3_BUCKET = os.environ.get("TIERDESK_S3_BUCKET", "").strip()
-if TIERDESK_S3_BUCKET:
-    STORAGES["attachments"] = {
-        "BACKEND": "tierdesk.core.storage_s3.PrivateS3Storage",
-        "OPTIONS": {
-            "bucket_name": TIERDESK_S3_BUCKET,
-            "endpoint_url": os.environ.get("TIERDESK_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("TIERDESK_S3_REGION") or None,
-            # Empty: boto3 finds credentials itself (instance role, AWS_* variables, files).
-            "access_key": os.environ.get("TIERDESK_S3_ACCESS_KEY_ID") or None,
-            "secret_key": os.environ.get("TIERDESK_S3_SECRET_ACCESS_KEY") or None,
-            "location": os.environ.get("TIERDESK_S3_PREFIX", "attachments").strip("/"),
-            "addressing_style": os.environ.get("TIERDESK_S3_ADDRESSING_STYLE") or None,
-        },
-    }
+# Attachments in an S3-compatible bucket (TIERDESK_S3_*, read in core/storage.py).
+if os.environ.get("TIERDESK_S3_BUCKET", "").strip():
+    STORAGES["attachments"] = s3_attachments(os.environ)
 FILE_UPLOAD_PERMISSIONS = 0o600
 
 TASKS = {
@@ -425,7 +412,7 @@ TIERDESK_MAIL_AUTHSERV_IDS = env_list("TIERDESK_MAIL_AUTHSERV_IDS")
 TIERDESK_MAIL_DKIM_VERIFY = env_bool("TIERDESK_MAIL_DKIM_VERIFY", False)
 
 # Logs: one JSON object per line with the request or task id (default), or `plain` text.
-TIERDESK_LOG_FORMAT = os.environ.get("TIERDESK_LOG_FORMAT", "json").strip().lower()
+_LOG_FORMAT = "plain" if os.environ.get("TIERDESK_LOG_FORMAT", "").strip() == "plain" else "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -437,13 +424,7 @@ LOGGING = {
         },
         "json": {"()": "tierdesk.core.logformat.JsonFormatter"},
     },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain" if TIERDESK_LOG_FORMAT == "plain" else "json",
-            "filters": ["context"],
-        }
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": _LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
