@@ -274,6 +274,10 @@ def test_serve_runs_gunicorn_with_the_configured_bind_and_workers(capsys, monkey
     assert argv[1:4] == ["-m", "gunicorn", "tierdesk.wsgi:application"]
     assert argv[argv.index("--bind") + 1] == "0.0.0.0:9000"
     assert argv[argv.index("--workers") + 1] == "5"
+    # and its access log names the request id and leaves query strings out
+    access = argv[argv.index("--access-logformat") + 1]
+    assert "%({x-request-id}o)s" in access and "%(U)s" in access
+    assert "%(r)s" not in access and "%(q)s" not in access
 
 
 def test_serve_dev_runs_the_development_server(capsys, monkeypatch):

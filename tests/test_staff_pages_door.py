@@ -17,7 +17,7 @@ from tests.factories import ticket_at
 # The customer's own surfaces, and URLs with their own authentication.
 CUSTOMER_OR_OWN_AUTH = re.compile(
     r"^/(portal/|api/|admin/|static/|login/|logout/|password-reset/|settings/|rate/"
-    r"|invitation/|sender/|healthz|metrics|chat/widget/|favicon)"
+    r"|invitation/|sender/|healthz|readyz|metrics|chat/widget/|favicon)"
 )
 ALLOWED = {301, 302, 303, 403, 404, 405}
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
+from tierdesk.core.storage import s3_attachments
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -105,6 +107,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tierdesk.core.logcontext.RequestIdMiddleware",  # first: every log line has the id
     "tierdesk.reports.prometheus.LatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -187,6 +190,14 @@ else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
         "TIERDESK_TEST_DB_NAME", "test_tierdesk"
     )
+# Behind PgBouncer in transaction mode nothing may outlive a transaction: no server-side
+# cursors, no prepared statements (docs/operations.md, "PgBouncer in transaction mode").
+TIERDESK_DB_POOLER = os.environ.get("TIERDESK_DB_POOLER", "").strip().lower()
+if TIERDESK_DB_POOLER not in {"", "none", "pgbouncer"}:
+    raise ValueError(f"TIERDESK_DB_POOLER must be empty or pgbouncer, not {TIERDESK_DB_POOLER!r}")
+if TIERDESK_DB_POOLER == "pgbouncer" and "postgresql" in DATABASES["default"]["ENGINE"]:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -241,6 +252,9 @@ STORAGES = {
         )
     },
 }
+# Attachments in an S3-compatible bucket (TIERDESK_S3_*, read in core/storage.py).
+if os.environ.get("TIERDESK_S3_BUCKET", "").strip():
+    STORAGES["attachments"] = s3_attachments(os.environ)
 FILE_UPLOAD_PERMISSIONS = 0o600
 
 TASKS = {
@@ -416,16 +430,20 @@ TIERDESK_MAIL_IMAP_TIMEOUT = float(os.environ.get("TIERDESK_MAIL_IMAP_TIMEOUT", 
 TIERDESK_MAIL_AUTHSERV_IDS = env_list("TIERDESK_MAIL_AUTHSERV_IDS")
 TIERDESK_MAIL_DKIM_VERIFY = env_bool("TIERDESK_MAIL_DKIM_VERIFY", False)
 
+# Logs: one JSON object per line with the request or task id (default), or `plain` text.
+_LOG_FORMAT = "plain" if os.environ.get("TIERDESK_LOG_FORMAT", "").strip() == "plain" else "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"context": {"()": "tierdesk.core.logcontext.ContextFilter"}},
     "formatters": {
         "plain": {
             "()": "tierdesk.core.logformat.OneLineFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-        }
+        },
+        "json": {"()": "tierdesk.core.logformat.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": _LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

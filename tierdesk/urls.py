@@ -4,10 +4,10 @@ from django.urls import include, path
 from tierdesk.accounts import views as account_views
 from tierdesk.api import api
 from tierdesk.connectors.urls import inbound_patterns as connector_inbound
+from tierdesk.core import health
 from tierdesk.identity import views as identity_views
 from tierdesk.identity.sso import views as sso_views
 from tierdesk.reports.prometheus import metrics_view
-from tierdesk.tickets import views as ticket_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -29,7 +29,8 @@ urlpatterns = [
     path("", include("tierdesk.automation.urls")),
     path("", include("tierdesk.chat.urls")),
     path("", include("tierdesk.grants.urls")),
-    path("healthz", ticket_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("reports/", include("tierdesk.reports.urls")),
     # Signing in and out, password reset by mail, the person's own settings

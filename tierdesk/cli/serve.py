@@ -8,6 +8,7 @@ import sys
 import threading
 
 DEFAULT_BIND = "127.0.0.1:8000"
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
 
 
 def _err(text: str) -> None:
@@ -40,6 +41,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers,
         "--access-logfile",
         "-",
+        # The path without its query string (an SSO code or a signed link may ride in
+        # it), and the request id the response carries (core/logcontext.py).
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
         # gunicorn's control socket has one default path per user: two servers on one
         # host (the demo beside another) would take it from each other.
         "--no-control-socket",

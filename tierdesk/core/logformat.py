@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -28,3 +29,43 @@ class OneLineFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = escape_controls(record.message)
         return super().formatMessage(record)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: `time` (UTC), `level`, `logger`, `message`, `request_id`
+    and `task_id` (null outside a request or a task), `process`, and `exception` with its
+    traceback when there is one. JSON escapes every control character, so a value cannot
+    start a line of its own (ASVS 7.3.1); secrets a message or a traceback might carry (a
+    bearer token, a password in a URL, an API key) are masked by the redaction that
+    guards stored text (`core.redaction`), so they never reach the log."""
+
+    converter = time.gmtime
+    default_time_format = OneLineFormatter.default_time_format
+    default_msec_format = OneLineFormatter.default_msec_format
+    # Record attributes worth keeping when a caller passed them (`extra=`, Django's own).
+    EXTRA = ("status_code", "worker_id")
+
+    def format(self, record: logging.LogRecord) -> str:
+        from tierdesk.core.redaction import redact_text
+
+        entry: dict[str, object] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact_text(record.getMessage()),
+            "request_id": getattr(record, "request_id", None),
+            "task_id": getattr(record, "task_id", None),
+            "process": record.process,
+        }
+        for name in self.EXTRA:
+            value = getattr(record, name, None)
+            if isinstance(value, str | int):
+                entry[name] = value
+        if record.exc_info:
+            entry["exception"] = redact_text(self.formatException(record.exc_info))
+        elif record.exc_text:
+            entry["exception"] = redact_text(record.exc_text)
+        if record.stack_info:
+            entry["stack"] = redact_text(self.formatStack(record.stack_info))
+        # ASCII only: C1 controls and U+2028 could otherwise break a line for some readers.
+        return json.dumps(entry, default=str)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tierdesk.identity.second_factor import ENROL, SESSION_KEY, VERIFY
 
-OPEN_PREFIXES = ("/static/", "/healthz", "/logout/", "/favicon")
+OPEN_PREFIXES = ("/static/", "/healthz", "/readyz", "/logout/", "/favicon")
 
 
 class SecondFactorMiddleware:

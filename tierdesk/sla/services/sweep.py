@@ -54,17 +54,22 @@ _EVENT_COLUMNS = (
 
 # PostgreSQL: one statement per mark; rows a service holds locked are left for the next
 # sweep (SKIP LOCKED), so the sweep never waits on, or deadlocks with, a user's request.
+# That includes the ticket: the event rows reference it, and their foreign key check at
+# COMMIT takes a KEY SHARE lock on it, which a service's `SELECT … FOR UPDATE` of the
+# ticket blocks — while that service waits for the clock rows the sweep holds (found by
+# the topology test: two sweeps beside ticket moves, tests/test_topology.py). So the
+# sweep takes that lock up front, skipping the tickets a service holds.
 # The planner cannot know that the partial index holds only the few clocks about to turn
 # (it multiplies the selectivities of `due_at < now` and `NOT breached`, which are anything
 # but independent) and would hash-join whole tables; `= ANY(ARRAY(…))` and the scalar
 # subquery keep every step an index look-up per marked clock.
 _PG_MARK = """
 WITH hit AS (
-    SELECT id FROM {clock}
-    WHERE state = 'running' AND {flag} = false AND {column} {op} %(now)s {also}
-        AND {dirty}
-    ORDER BY {column} LIMIT %(batch)s
-    FOR UPDATE SKIP LOCKED
+    SELECT c.id FROM {clock} AS c JOIN {ticket} AS t ON t.id = c.ticket_id
+    WHERE c.state = 'running' AND c.{flag} = false AND c.{column} {op} %(now)s {also}
+        AND {dirty_c}
+    ORDER BY c.{column} LIMIT %(batch)s
+    FOR UPDATE OF c SKIP LOCKED FOR KEY SHARE OF t SKIP LOCKED
 ), marked AS (
     UPDATE {clock} AS c SET {sets} WHERE c.id = ANY(ARRAY(SELECT id FROM hit))
     RETURNING c.id, c.ticket_id, c.cycle, c.kind, c.level, c.due_at
@@ -107,7 +112,7 @@ def _mark(
     }
     shape = {"flag": flag, "column": column, "op": op}
     if connection.vendor == "postgresql":
-        also = "AND due_at >= %(now)s" if not_due else ""
+        also = "AND c.due_at >= %(now)s" if not_due else ""
         sql = _PG_MARK.format(**names, **shape, also=also, sets=sets.replace("%s", "true"))
         cursor.execute(sql, {"now": now, "kind": kind, "batch": batch})
         return cursor.rowcount
@@ -162,9 +167,18 @@ def sweep(*, now: datetime, batch: int | None = None) -> SweepResult:
     with transaction.atomic():
         running = Clock.objects.filter(ticket=OuterRef("pk"), state=RUNNING)
         pending = SlaEvent.objects.filter(notified_at__isnull=True).values("ticket_id")
-        tickets = (
+        # Locked in one order first: two sweeps at once then queue instead of each
+        # holding a ticket the other one waits for (an UPDATE locks in any order).
+        flagged = list(
             visible_tickets(SYSTEM)
             .filter(pk__in=pending)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        tickets = (
+            visible_tickets(SYSTEM)
+            .filter(pk__in=flagged)
             .update(
                 sla_at_risk=Exists(running.filter(at_risk=True)),
                 sla_breached=Exists(running.filter(breached=True)),
@@ -218,11 +232,14 @@ NOTIFY_BATCH = 1000
 def notify_events(*, now: datetime, limit: int = NOTIFY_BATCH) -> int:
     """Announce recorded SLA events that are not announced yet (`sla.at_risk`,
     `sla.breached`), oldest first, at most `limit`; marks them in the same transaction
-    as the outbox rows, so each goes out exactly once."""
+    as the outbox rows, so each goes out exactly once — also when two workers announce at
+    the same moment: each takes the events it locks and skips those the other holds (the
+    topology test saw them announced twice before)."""
     with transaction.atomic():
         events = list(
             SlaEvent.objects.filter(notified_at__isnull=True)
             .select_related("ticket__partner", "ticket__assignee")
+            .select_for_update(skip_locked=True, of=("self",))
             .order_by("created_at", "pk")[:limit]
         )
         if not events:

@@ -16,7 +16,6 @@ from tierdesk.tickets.views.detail import (
     ticket_detail,
 )
 from tierdesk.tickets.views.edit import checklist, platform_ids, ticket_edit, ticket_new
-from tierdesk.tickets.views.health import healthz
 from tierdesk.tickets.views.queues import home, queue
 
 __all__ = [
@@ -25,7 +24,6 @@ __all__ = [
     "attachment_upload",
     "bulk_post",
     "checklist",
-    "healthz",
     "home",
     "message_post",
     "platform_ids",
