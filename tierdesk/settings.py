@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
+from tierdesk.core.logformat import logging_config
 from tierdesk.core.storage import s3_attachments
 
 
@@ -431,23 +432,7 @@ TIERDESK_MAIL_AUTHSERV_IDS = env_list("TIERDESK_MAIL_AUTHSERV_IDS")
 TIERDESK_MAIL_DKIM_VERIFY = env_bool("TIERDESK_MAIL_DKIM_VERIFY", False)
 
 # Logs: one JSON object per line with the request or task id (default), or `plain` text.
-_LOG_FORMAT = "plain" if os.environ.get("TIERDESK_LOG_FORMAT", "").strip() == "plain" else "json"
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"context": {"()": "tierdesk.core.logcontext.ContextFilter"}},
-    "formatters": {
-        "plain": {
-            "()": "tierdesk.core.logformat.OneLineFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-        },
-        "json": {"()": "tierdesk.core.logformat.JsonFormatter"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": _LOG_FORMAT, "filters": ["context"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # Authlib logs the PKCE verifier at debug: never, whatever LOG_LEVEL says.
-        "authlib": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(
+    log_format=os.environ.get("TIERDESK_LOG_FORMAT", ""),
+    level=os.environ.get("LOG_LEVEL", "INFO"),
+)

@@ -69,3 +69,33 @@ class JsonFormatter(logging.Formatter):
             entry["stack"] = redact_text(self.formatStack(record.stack_info))
         # ASCII only: C1 controls and U+2028 could otherwise break a line for some readers.
         return json.dumps(entry, default=str)
+
+
+def logging_config(*, log_format: str, level: str) -> dict:
+    """Django's LOGGING: one JSON object per line with the request or task id, or `plain`
+    one-line text; Authlib never logs at debug (it would print the PKCE verifier)."""
+    formatter = "plain" if log_format.strip() == "plain" else "json"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"context": {"()": "tierdesk.core.logcontext.ContextFilter"}},
+        "formatters": {
+            "plain": {
+                "()": "tierdesk.core.logformat.OneLineFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            },
+            "json": {"()": "tierdesk.core.logformat.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": formatter,
+                "filters": ["context"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level or "INFO"},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            "authlib": {"level": "WARNING"},
+        },
+    }
