@@ -15,6 +15,14 @@ class GrantOut(Schema):
 
 
 class GrantIn(Schema):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"workspace_id": "5f7c1e2a9b3d4c5e6f708192", "until": "2026-12-14T17:00:00+01:00"}
+            ]
+        }
+    }
+
     workspace_id: str = Field(
         description="24 hex characters: one of the ticket's partner's workspaces.",
         examples=["5f7c1e2a9b3d4c5e6f708192"],
