@@ -260,3 +260,12 @@ def test_the_api_pauses_edits_and_rotates_like_the_console(world):
     assert new != secret and new.startswith("whsec_")
     hook.refresh_from_db()
     assert hook.secret == new and "secret" not in rest.get(url).json()
+
+
+def test_the_pages_speak_german_to_a_german_admin(world):
+    user = world.user("acme_admin")
+    user.language = "de"
+    user.save(update_fields=["language"])
+    services.webhook_create(actor=world.actor("acme_admin"), url=PUBLIC_URL)
+    page = console(world, "acme_admin").get(PAGE).content.decode()
+    assert "Neuer Webhook" in page and "Letzte Zustellung" in page and "Empfänger-URL" in page
