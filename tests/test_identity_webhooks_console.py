@@ -250,6 +250,10 @@ def test_the_api_pauses_edits_and_rotates_like_the_console(world):
         url, json.dumps({"url": "http://10.0.0.1/x"}), content_type="application/json"
     )
     assert refused.status_code == 422 and "url" in refused.json()["fields"]
+    kept = rest.patch(
+        url, json.dumps({"url": None, "active": None}), content_type="application/json"
+    )
+    assert kept.status_code == 200 and kept.json()["url"] == PUBLIC_URL
     assert (
         rest.patch(url, json.dumps({"colour": "red"}), content_type="application/json").status_code
         == 422

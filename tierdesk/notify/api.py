@@ -101,6 +101,9 @@ def get_webhook(request: HttpRequest, webhook_id: int):
 @decorate_view(JSON)
 def update_webhook(request: HttpRequest, webhook_id: int, payload: WebhookPatch):
     changes = payload.model_dump(exclude_unset=True)
+    for name in ("url", "description", "active"):  # null: unchanged, like left out
+        if changes.get(name, "") is None:
+            del changes[name]
     if changes.get("events") is not None:
         changes["events"] = [str(getattr(e, "value", e)) for e in changes["events"]]
     hook = services.webhook_update(actor=request_actor(request), webhook_id=webhook_id, **changes)
