@@ -273,3 +273,4 @@ def test_the_pages_speak_german_to_a_german_admin(world):
     services.webhook_create(actor=world.actor("acme_admin"), url=PUBLIC_URL)
     page = console(world, "acme_admin").get(PAGE).content.decode()
     assert "Neuer Webhook" in page and "Letzte Zustellung" in page and "Empfänger-URL" in page
+    assert "Ticket an L2 übergeben" in page  # the events' labels too

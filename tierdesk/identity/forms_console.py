@@ -7,6 +7,25 @@ from django.utils.translation import gettext_lazy as _
 
 from tierdesk.notify.models import WebhookEvent
 
+# The events' labels as the console shows them (the model's labels are the API's, English).
+EVENT_LABELS = {
+    WebhookEvent.TICKET_CREATED: _("Ticket created"),
+    WebhookEvent.TICKET_HANDED_OVER: _("Ticket handed over to L2"),
+    WebhookEvent.TICKET_BOUNCED: _("Handover bounced back to L1"),
+    WebhookEvent.TICKET_ESCALATED: _("Ticket escalated to L3"),
+    WebhookEvent.TICKET_FIX_DELIVERED: _("Fix delivered"),
+    WebhookEvent.TICKET_RESOLVED: _("Ticket resolved"),
+    WebhookEvent.TICKET_REOPENED: _("Ticket reopened"),
+    WebhookEvent.MESSAGE_CREATED: _("Public message added"),
+    WebhookEvent.SLA_AT_RISK: _("SLA at risk"),
+    WebhookEvent.SLA_BREACHED: _("SLA breached"),
+    WebhookEvent.PROBLEM_TICKET_LINKED: _("Ticket linked to a problem"),
+    WebhookEvent.PROBLEM_UPDATED: _("Problem changed"),
+    WebhookEvent.PROBLEM_FIX_DELIVERED: _("Problem fix delivered"),
+    WebhookEvent.PROBLEM_RELEASED: _("Problem fix released"),
+    WebhookEvent.PROBLEM_CLOSED: _("Problem closed"),
+}
+
 
 class WebhookForm(forms.Form):
     url = forms.CharField(
@@ -17,7 +36,7 @@ class WebhookForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(
         label=_("Events"),
-        choices=WebhookEvent.choices,
+        choices=[(value, EVENT_LABELS.get(value, label)) for value, label in WebhookEvent.choices],
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Choose none to receive every event."),
         required=False,
