@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tierdesk.identity import views
+from tierdesk.identity import views, views_partners, views_webhooks
 from tierdesk.identity.sso import views as sso_views
 
 app_name = "identity"
@@ -15,4 +15,13 @@ urlpatterns = [
     path("administration/sso/", sso_views.sso_settings, name="sso"),
     path("administration/people/<int:user_id>/export/", views.person_export, name="export"),
     path("export/", views.person_export, name="export-own"),
+    path("administration/webhooks/", views_webhooks.webhooks, name="webhooks"),
+    path("administration/webhooks/<int:webhook_id>/", views_webhooks.webhook, name="webhook"),
+    path(
+        "administration/webhooks/<int:webhook_id>/deliveries/<str:delivery_id>/redeliver/",
+        views_webhooks.webhook_redeliver,
+        name="webhook-redeliver",
+    ),
+    path("administration/partners/", views_partners.partners, name="partners"),
+    path("administration/partners/<int:partner_id>/", views_partners.partner, name="partner"),
 ]

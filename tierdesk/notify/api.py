@@ -17,6 +17,7 @@ from tierdesk.notify.schemas import (
     WebhookCreatedOut,
     WebhookIn,
     WebhookOut,
+    WebhookPatch,
 )
 
 router = Router(tags=["webhooks"])
@@ -89,6 +90,37 @@ def create_webhook(request: HttpRequest, payload: WebhookIn):
 )
 def get_webhook(request: HttpRequest, webhook_id: int):
     return webhook_out(access.get_webhook(request_actor(request), webhook_id))
+
+
+@router.patch(
+    "/webhooks/{webhook_id}",
+    response={200: WebhookOut, **errors(400, 401, 403, 404, 413, 415, 422)},
+    summary="Change a webhook: its URL, events, description; pause or resume it",
+    operation_id="webhook_update",
+)
+@decorate_view(JSON)
+def update_webhook(request: HttpRequest, webhook_id: int, payload: WebhookPatch):
+    changes = payload.model_dump(exclude_unset=True)
+    for name in ("url", "description", "active"):  # null: unchanged, like left out
+        if changes.get(name, "") is None:
+            del changes[name]
+    if changes.get("events") is not None:
+        changes["events"] = [str(getattr(e, "value", e)) for e in changes["events"]]
+    hook = services.webhook_update(actor=request_actor(request), webhook_id=webhook_id, **changes)
+    return webhook_out(hook)
+
+
+@router.post(
+    "/webhooks/{webhook_id}/rotate-secret",
+    response={200: WebhookCreatedOut, **errors(401, 403, 404, 422)},
+    summary="A new signing secret, in force at once (shown only in this answer; no body)",
+    operation_id="webhook_rotate_secret",
+)
+def rotate_webhook_secret(request: HttpRequest, webhook_id: int):
+    hook, secret = services.webhook_rotate_secret(
+        actor=request_actor(request), webhook_id=webhook_id
+    )
+    return {**webhook_out(hook), "secret": secret}
 
 
 @router.delete(

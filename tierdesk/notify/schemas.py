@@ -37,6 +37,20 @@ class WebhookIn(Schema):
     description: str = Field("", max_length=200)
 
 
+class WebhookPatch(Schema):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"active": False}, {"events": ["ticket.resolved"]}]},
+    )
+
+    url: str | None = Field(None, min_length=1, max_length=2000)
+    events: list[EventName] | None = Field(  # type: ignore[valid-type]
+        None, description="Replaces the list of events."
+    )
+    description: str | None = Field(None, max_length=200)
+    active: bool | None = Field(None, description="false pauses the hook, true resumes it.")
+
+
 class WebhookOut(Schema):
     id: int
     url: str

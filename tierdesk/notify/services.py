@@ -98,6 +98,63 @@ def webhook_create(
     return webhook, secret
 
 
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def webhook_update(
+    *,
+    actor: Actor,
+    webhook_id: int,
+    url: str = _UNSET,
+    events: Iterable[str] | None = _UNSET,
+    description: str = _UNSET,
+    active: bool = _UNSET,
+) -> Webhook:
+    """Change a hook of the actor's organisation: what is passed changes, the rest stays.
+    `active=False` pauses it (no new deliveries; a pending one fails when due and can be
+    redelivered after resuming),
+    `active=True` resumes it. The same checks as `webhook_create`; NotFound for another
+    organisation's hook."""
+    webhook = get_webhook(actor, webhook_id, for_update=True)
+    errors: dict[str, str] = {}
+    if events is not _UNSET:
+        webhook.events = _clean_events(events, errors)
+    if description is not _UNSET:
+        if not isinstance(description, str) or len(description) > 200:
+            errors["description"] = "must be text of at most 200 characters"
+        elif not _storable(description):
+            errors["description"] = "must not contain control characters or invalid Unicode"
+        else:
+            webhook.description = description.strip()
+    if url is not _UNSET:
+        try:
+            check_target(url)
+        except TargetRefused as refused:
+            errors["url"] = refused.reason
+        else:
+            webhook.url = url.strip()
+    if active is not _UNSET:
+        webhook.active = bool(active)
+    if errors:
+        raise InvalidInput(errors)
+    webhook.save()
+    return webhook
+
+
+@transaction.atomic
+def webhook_rotate_secret(*, actor: Actor, webhook_id: int) -> tuple[Webhook, str]:
+    """A new signing secret for the hook, in force at once (every attempt from now on,
+    redeliveries included, is signed with it). Returns the hook and the secret — the only
+    time it is shown."""
+    webhook = get_webhook(actor, webhook_id, for_update=True)
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    webhook.secret = secret
+    webhook.secret_prefix = secret[:SECRET_PREFIX_LENGTH]
+    webhook.save(update_fields=["secret", "secret_prefix", "updated_at"])
+    return webhook, secret
+
+
 @transaction.atomic
 def webhook_delete(*, actor: Actor, webhook_id: int) -> None:
     """Delete a hook of the actor's organisation with its deliveries; attempts not made
