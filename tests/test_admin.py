@@ -116,7 +116,8 @@ def test_admin_edit_goes_through_the_service(admin_client, escalated):
     assert (escalated.level, escalated.status) == before[:2]
     assert escalated.version == before[2] + 1
     last = escalated.events.order_by("-pk").first()
-    assert last.kind == EventKind.UPDATED and last.data == {"fields": ["title"]}
+    assert last.kind == EventKind.UPDATED and last.data["fields"] == ["title"]
+    assert last.data["changes"]["title"][1] == "Orders sync: 401 after refresh"
 
 
 def test_admin_edit_on_a_stale_version_is_refused(admin_client, escalated):

@@ -200,7 +200,11 @@ def test_a_good_update_does_change_the_ticket(world):
     assert (row["title"], row["flow_id"]) == ("A better title", "")
     assert (row["version"], events) == (before_row["version"] + 1, before_events + 1)
     assert TicketEvent.objects.filter(ticket_id=ticket.pk).last().data == {
-        "fields": ["flow_id", "title"]
+        "fields": ["flow_id", "title"],
+        "changes": {
+            "flow_id": [before_row["flow_id"], ""],
+            "title": [before_row["title"], "A better title"],
+        },
     }
 
 
