@@ -31,6 +31,8 @@ def escalated(world: World, partner: str, problem: Problem | None = None):
         fields=None
         if problem
         else {
+            # L2 names the problem (a new one's default title is neutral)
+            "title": "Orders sync fails with 401 after the token refresh",
             "public_summary": "Salesforce sessions expire mid-run; we are fixing it.",
             "internal_analysis": "Refresh token not persisted after rotation (token.js:88).",
         },

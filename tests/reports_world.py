@@ -123,11 +123,12 @@ def build_outcomes(world: World, ids: dict[str, int]) -> dict[str, int]:
 
     Ratings: A 5 (min 300), B 2 (320), C 4 (330), D 1 (340, Globex).
     Deflections: Acme 2 credentials + 1 without cause, Globex 1 dns (this week); Acme 1
-    the week before. Problems: X opened at 300 with E, then D (Globex) and C linked, fix
-    delivered at 3180; Y opened at 400 with B, still open; Z opened the week before with
-    P, closed at 500."""
+    the week before. Problems: X opened at 50 by E's escalation (named at 300), then D
+    (Globex) and C linked, fix delivered at 3180; Y opened at 400 with B, still open; Z
+    opened the week before with P, closed at 500."""
     from tierdesk.accounts.models import Organisation
     from tierdesk.kb.models import Article
+    from tierdesk.problems.access import ticket_problem
     from tierdesk.problems.services import fixes, records
     from tierdesk.satisfaction import services as rating
     from tierdesk.triage.models import Deflection
@@ -165,8 +166,10 @@ def build_outcomes(world: World, ids: dict[str, int]) -> dict[str, int]:
         z = records.problem_create(
             actor=l2, fields={"title": "Z", "public_summary": "Old"}, ticket_id=ids["P"]
         )
-    x = _do(300, records.problem_create, actor=l2,
-            fields={"title": "X", "public_summary": "401 on sync"}, ticket_id=ids["E"])  # fmt: skip
+    # E's escalation at minute 50 opened its problem (every escalation ends on one): X.
+    x = ticket_problem(l2, ids["E"])
+    _do(300, records.problem_update, actor=l2, problem_id=x.pk,
+        fields={"title": "X", "public_summary": "401 on sync"})  # fmt: skip
     _do(310, records.problem_link_ticket, actor=l2, problem_id=x.pk, ticket_id=ids["D"])
     _do(320, records.problem_link_ticket, actor=l2, problem_id=x.pk, ticket_id=ids["C"])
     y = _do(400, records.problem_create, actor=l2,

@@ -105,4 +105,7 @@ def test_the_ticket_page_partial_shows_each_clock(world):
         "sla/_clocks.html", {"sla": selectors.ticket_sla(ticket, now=MONDAY + timedelta(hours=1))}
     )
     assert "First response" in html and "Customer's latest acceptable time" in html
-    assert html.count("<tr>") == 1 + 3 and "L1" in html and "premium/normal" in html
+    # a header row, then L1's first response, resolution, needed_by and the customer's own
+    # first response (met only by a public reply to them)
+    assert html.count("<tr>") == 1 + 4 and "L1" in html and "premium/normal" in html
+    assert "Customer's first response" in html

@@ -56,6 +56,10 @@ def taken(world, n: int = 1) -> list:
         for _ in range(n):
             ticket = new_ticket(world, occurred_at=MONDAY - H)
             tickets.ticket_take(actor=world.actor("acme_l1"), ticket_id=ticket.pk)
+            # (a public answer meets the customer's own first response too)
+            tickets.message_add(
+                actor=world.actor("acme_l1"), ticket_id=ticket.pk, body="We are on it."
+            )
             out.append(ticket)
     return out
 
