@@ -32,8 +32,8 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 # assignment, presence, time, following, the known problem a finding matches, the
 # directory's names of the platform IDs, the reply box's signature, the customer's support
 # access grants, the automation runs and tags, the ratings with their reopen offer):
-# constant whatever the conversation's length.
-TICKET_QUERY_BUDGET = 43
+# constant whatever the conversation's length (one more on PostgreSQL than on SQLite).
+TICKET_QUERY_BUDGET = 44
 
 
 def grow(world, ticket, n: int, start: int = 0) -> None:

@@ -234,16 +234,25 @@ def test_the_widget_on_a_partners_site_chats_without_our_cookies(
     frame.get_by_role("button", name="Send", exact=True).click()
     expect(_lines(agent).filter(has_text="The orders flow fails")).to_have_count(1)
     # when the agent sends a knowledge-base article and a file
-    agent.get_by_label("Find an article to send").fill("OAuth token")
+    from tierdesk.core.actor import SYSTEM
+    from tierdesk.kb.services import ArticleDraft, article_create
+
+    title = "Renew an expired wombatsync token"
+    article_create(
+        actor=SYSTEM, draft=ArticleDraft(title=title, body="Sign in again.", status="published")
+    )
+    agent.get_by_label("Find an article to send").fill("wombatsync")
     agent.locator("#chat-articles").get_by_role("button", name="Search").click()
-    result = agent.locator(".chat-article-results li").first
-    title = result.inner_text().split("\n")[0].strip()
+    result = agent.locator(".chat-article-results li", has_text=title)
     result.get_by_role("button", name="Send").click()
+    # (the page comes back with the conversation replayed, the article in it)
+    expect(agent.locator("#chat-lines li.chat-article")).to_have_count(1)
     agent.get_by_label("Attach a file").set_input_files(
         files=[{"name": "run.log", "mimeType": "text/plain", "buffer": PLAIN_LOG}]
     )
     agent.get_by_label("Kind").select_option("log")
     agent.get_by_role("button", name="Send file").click()
+    expect(agent.locator("#chat-lines li.chat-file", has_text="run.log")).to_have_count(1)
     # then the visitor reads the article as a link to the help page
     article = frame.locator("#chat-lines li.chat-article a")
     expect(article).to_have_text(title)

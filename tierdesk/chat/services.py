@@ -64,14 +64,16 @@ def _check_body(body: Any) -> str:
     return body
 
 
-def _append(chat: Chat, *, author, kind: str, body: str, now) -> ChatMessage:
-    """Store the next message of a locked chat and publish it after commit."""
+def _append(chat: Chat, *, author, kind: str, body: str, now, publish: bool = True) -> ChatMessage:
+    """Store the next message of a locked chat and publish it after commit (a file's
+    message once its file is stored: `publish=False`, then `realtime.publish_message`)."""
     chat.last_seq += 1
     chat.save(update_fields=["last_seq"])
     message = ChatMessage.objects.create(
         chat=chat, seq=chat.last_seq, author=author, kind=kind, body=body, created_at=now
     )
-    realtime.publish_message(message)
+    if publish:
+        realtime.publish_message(message)
     return message
 
 
@@ -214,7 +216,9 @@ def chat_attach(
     name = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in filename)[-200:]
     name = name or "upload"
     now = clock.now()
-    message = _append(chat, author=actor.user, kind=MessageKind.FILE, body=name, now=now)
+    message = _append(
+        chat, author=actor.user, kind=MessageKind.FILE, body=name, now=now, publish=False
+    )
     stored = ChatFile(
         chat=chat,
         message=message,
@@ -226,6 +230,8 @@ def chat_attach(
     )
     stored.file.save(name, ContentFile(content), save=False)
     stored.save()
+    # Published with its file, so a live client links it (not only a replay).
+    realtime.publish_message(message)
     return message
 
 
