@@ -91,6 +91,8 @@ def test_the_shortcuts_overlay_and_j_k_through_a_queue(people: People, site):
     tickets = [ticket_at(world, "new@L2") for _ in range(3)]
     l2 = people("l2")
     l2.goto(f"{site}/queues/l2_intake/")
+    ready = l2.locator("html[data-shortcuts=ready]")
+    expect(ready).to_have_count(1)
     # `?` opens the list of shortcuts, Esc closes it
     l2.keyboard.press("?")
     help_ = l2.locator("#shortcuts-help")
@@ -111,12 +113,15 @@ def test_the_shortcuts_overlay_and_j_k_through_a_queue(people: People, site):
     # o opens it; on the ticket, j goes to the queue's next ticket and k back
     l2.keyboard.press("o")
     expect(l2).to_have_url(re.compile(re.escape(first_ref) + "$"))
+    expect(ready).to_have_count(1)  # (a key pressed before the page's script runs is lost)
     l2.keyboard.press("j")
     expect(l2).not_to_have_url(re.compile(re.escape(first_ref) + "$"))
+    expect(ready).to_have_count(1)
     second_url = l2.url
     assert any(second_url.endswith(f"/tickets/{t.number}/") for t in tickets)
     l2.keyboard.press("k")
     expect(l2).to_have_url(re.compile(re.escape(first_ref) + "$"))
+    expect(ready).to_have_count(1)
     # n puts the cursor in the reply box as an internal note
     l2.keyboard.press("n")
     expect(l2.locator("textarea[name=body]")).to_be_focused()

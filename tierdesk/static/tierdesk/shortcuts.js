@@ -136,6 +136,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     remember();
+    // Keys pressed from now on are heard (tests and scripts can wait for this).
+    document.documentElement.setAttribute("data-shortcuts", "ready");
     document.querySelectorAll("[data-shortcuts-open]").forEach(function (button) {
       button.addEventListener("click", help);
     });
