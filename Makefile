@@ -58,26 +58,35 @@ test-sqlite: install
 	$(call run_pytest,$(TEST_ENV) DATABASE_URL=)
 
 test-postgres: install
-	@echo "== pytest on PostgreSQL ($(POSTGRES_URL), test database $${TIERDESK_TEST_DB_NAME:-test_tierdesk})"
+	@echo "== pytest on PostgreSQL ($(POSTGRES_URL)) $(TEST_ENV)"
 	$(call run_pytest,$(TEST_ENV) DATABASE_URL=$(POSTGRES_URL))
 
-# Both databases side by side (two cores), each with its own var folder; each log is
-# printed whole once both have finished, and either failing fails the target.
+# PostgreSQL, the longer run, in two halves by file (every test file is in exactly one).
+PG_HALF_A = tests/browser $(sort $(wildcard tests/test_[a-i]*.py))
+PG_HALF_B = $(sort $(wildcard tests/test_[j-z]*.py))
+
+# Both databases side by side on the two cores: SQLite whole, PostgreSQL in two halves,
+# each with its own var folder (and test database); each log is printed whole once all
+# have finished, and any failing fails the target.
 test: lint migrations-check install
 	@mkdir -p var
-	@echo "== pytest on SQLite and on PostgreSQL ($(POSTGRES_URL)), side by side"
+	@echo "== pytest on SQLite and on PostgreSQL ($(POSTGRES_URL), in two halves), side by side"
 	@$(MAKE) --no-print-directory test-sqlite TEST_ENV=TIERDESK_VAR_DIR=var/test-sqlite \
 	  > var/test-sqlite.log 2>&1 & sqlite=$$!; \
-	$(MAKE) --no-print-directory test-postgres TEST_ENV=TIERDESK_VAR_DIR=var/test-postgres \
-	  > var/test-postgres.log 2>&1 & postgres=$$!; \
-	s=0; wait $$sqlite || s=$$?; p=0; wait $$postgres || p=$$?; \
-	cat var/test-sqlite.log; cat var/test-postgres.log; \
-	echo "== SQLite exit $$s, PostgreSQL exit $$p"; \
-	test $$s -eq 0 && test $$p -eq 0
+	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="$(PYTEST_ARGS) $(PG_HALF_A)" \
+	  TEST_ENV="TIERDESK_VAR_DIR=var/test-postgres-a TIERDESK_TEST_DB_NAME=test_tierdesk_a" \
+	  > var/test-postgres-a.log 2>&1 & pga=$$!; \
+	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="$(PYTEST_ARGS) $(PG_HALF_B)" \
+	  TEST_ENV="TIERDESK_VAR_DIR=var/test-postgres-b TIERDESK_TEST_DB_NAME=test_tierdesk_b" \
+	  > var/test-postgres-b.log 2>&1 & pgb=$$!; \
+	s=0; wait $$sqlite || s=$$?; a=0; wait $$pga || a=$$?; b=0; wait $$pgb || b=$$?; \
+	cat var/test-sqlite.log var/test-postgres-a.log var/test-postgres-b.log; \
+	echo "== SQLite exit $$s, PostgreSQL exits $$a and $$b"; \
+	test $$s -eq 0 && test $$a -eq 0 && test $$b -eq 0
 
 docs: install
 	$(TIERDESK) docs
 
 clean:
-	rm -rf var/test var/test-sqlite var/test-postgres var/test-*.log build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info
+	rm -rf var/test var/test-sqlite var/test-postgres var/test-postgres-a var/test-postgres-b var/test-*.log build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
