@@ -40,6 +40,8 @@ def test_the_live_checklist_works_under_the_csp(watched, site, world):
     # given an L1 agent on the new ticket form (signed in through the sign-in page)
     sign_in(page, site, world.user("acme_l1").email, next_url="/tickets/new/")
     expect(page).to_have_url(re.compile(r"/tickets/new/$"))
+    # (the page's script wires the fields once it has run: wait for it, or a typed URL is lost)
+    expect(page.locator("html[data-ui=ready]")).to_have_count(1)
     checklist = page.locator("#checklist")
     expect(checklist).to_contain_text("items still missing")
     before = checklist.inner_text()

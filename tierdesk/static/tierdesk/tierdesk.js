@@ -120,6 +120,10 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    // The page's fields are wired from now on (tests and scripts can wait for this).
+    document.documentElement.setAttribute("data-ui", "ready");
+  });
   document.addEventListener("htmx:load", function (event) { init(event.target); });
 })();
