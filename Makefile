@@ -61,32 +61,35 @@ test-postgres: install
 	@echo "== pytest on PostgreSQL ($(POSTGRES_URL)) $(TEST_ENV)"
 	$(call run_pytest,$(TEST_ENV) DATABASE_URL=$(POSTGRES_URL))
 
-# PostgreSQL, the longer run, in two halves by file (every test file is in exactly one).
-PG_HALF_A = tests/browser $(sort $(wildcard tests/test_[a-i]*.py))
-PG_HALF_B = $(sort $(wildcard tests/test_[j-z]*.py))
+# Each database's run in two halves by file (every test file is in exactly one half).
+HALF_A = tests/browser $(sort $(wildcard tests/test_[a-i]*.py))
+HALF_B = $(sort $(wildcard tests/test_[j-z]*.py))
 
-# Both databases side by side on the two cores: SQLite whole, PostgreSQL in two halves,
-# each with its own var folder (and test database); each log is printed whole once all
-# have finished, and any failing fails the target.
+# Both databases side by side on the two cores, each in two halves (four runs that end
+# together), each run with its own var folder (and PostgreSQL test database); each log is
+# printed whole once all have finished, and any failing fails the target.
 test: lint migrations-check install
 	@mkdir -p var
-	@echo "== pytest on SQLite and on PostgreSQL ($(POSTGRES_URL), in two halves), side by side"
-	@$(MAKE) --no-print-directory test-sqlite TEST_ENV=TIERDESK_VAR_DIR=var/test-sqlite \
-	  > var/test-sqlite.log 2>&1 & sqlite=$$!; \
-	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="$(PYTEST_ARGS) $(PG_HALF_A)" \
+	@echo "== pytest on SQLite and on PostgreSQL ($(POSTGRES_URL)), each in two halves, side by side"
+	@$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="$(PYTEST_ARGS) $(HALF_A)" \
+	  TEST_ENV=TIERDESK_VAR_DIR=var/test-sqlite-a > var/test-sqlite-a.log 2>&1 & sa=$$!; \
+	$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="$(PYTEST_ARGS) $(HALF_B)" \
+	  TEST_ENV=TIERDESK_VAR_DIR=var/test-sqlite-b > var/test-sqlite-b.log 2>&1 & sb=$$!; \
+	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="$(PYTEST_ARGS) $(HALF_A)" \
 	  TEST_ENV="TIERDESK_VAR_DIR=var/test-postgres-a TIERDESK_TEST_DB_NAME=test_tierdesk_a" \
-	  > var/test-postgres-a.log 2>&1 & pga=$$!; \
-	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="$(PYTEST_ARGS) $(PG_HALF_B)" \
+	  > var/test-postgres-a.log 2>&1 & pa=$$!; \
+	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="$(PYTEST_ARGS) $(HALF_B)" \
 	  TEST_ENV="TIERDESK_VAR_DIR=var/test-postgres-b TIERDESK_TEST_DB_NAME=test_tierdesk_b" \
-	  > var/test-postgres-b.log 2>&1 & pgb=$$!; \
-	s=0; wait $$sqlite || s=$$?; a=0; wait $$pga || a=$$?; b=0; wait $$pgb || b=$$?; \
-	cat var/test-sqlite.log var/test-postgres-a.log var/test-postgres-b.log; \
-	echo "== SQLite exit $$s, PostgreSQL exits $$a and $$b"; \
-	test $$s -eq 0 && test $$a -eq 0 && test $$b -eq 0
+	  > var/test-postgres-b.log 2>&1 & pb=$$!; \
+	r1=0; wait $$sa || r1=$$?; r2=0; wait $$sb || r2=$$?; \
+	r3=0; wait $$pa || r3=$$?; r4=0; wait $$pb || r4=$$?; \
+	cat var/test-sqlite-a.log var/test-sqlite-b.log var/test-postgres-a.log var/test-postgres-b.log; \
+	echo "== SQLite exits $$r1 and $$r2, PostgreSQL exits $$r3 and $$r4"; \
+	test $$r1 -eq 0 && test $$r2 -eq 0 && test $$r3 -eq 0 && test $$r4 -eq 0
 
 docs: install
 	$(TIERDESK) docs
 
 clean:
-	rm -rf var/test var/test-sqlite var/test-postgres var/test-postgres-a var/test-postgres-b var/test-*.log build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info
+	rm -rf var/test var/test-sqlite* var/test-postgres* var/test-*.log build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
