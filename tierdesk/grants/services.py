@@ -18,7 +18,7 @@ from tierdesk.directory.models import Workspace
 from tierdesk.grants import texts
 from tierdesk.grants.models import SupportAccessGrant
 from tierdesk.tickets import services as ticket_services
-from tierdesk.tickets.access import get_ticket, visible_tickets
+from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.models import OPEN_STATUSES, EventKind, Status, Ticket, TicketEvent
 
 MAX_DAYS = 90
@@ -86,7 +86,7 @@ def grant_revoke(*, actor: Actor, ticket_id: int, grant_id: int) -> SupportAcces
     ticket = get_ticket(actor, ticket_id)
     grant = (
         SupportAccessGrant.objects.select_for_update()
-        .filter(pk=grant_id, ticket=ticket, ticket__in=visible_tickets(actor))
+        .filter(pk=grant_id, ticket=ticket)
         .first()
     )
     if grant is None:
