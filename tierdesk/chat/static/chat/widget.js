@@ -53,5 +53,7 @@
         });
       });
     });
+    // The forms are wired: what is typed from now on goes through them.
+    document.documentElement.dataset.ui = "ready";
   });
 })();
