@@ -4,7 +4,33 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+
 from tests.factories import World, build_world
+
+_truncate_flush = PostgresOperations.sql_flush
+
+
+def _delete_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    """How a transactional test empties the PostgreSQL test database after itself.
+
+    Django's flush is one TRUNCATE of every table: each of the ~110 tables and ~300 indexes
+    gets a new file, seconds per test under load, for tables that hold a few rows. DELETE
+    takes ~0.2 s for the same result; the foreign keys are deferred (Django creates them
+    DEFERRABLE) and checked at the flush's commit, when every row is gone. Sequences are
+    not reset either way (TRUNCATE without RESTART IDENTITY keeps them too); a flush that
+    asks for it, or for CASCADE, keeps Django's statements."""
+    if reset_sequences or allow_cascade or not tables:
+        return _truncate_flush(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+    return ["SET CONSTRAINTS ALL DEFERRED"] + [
+        f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};"
+        for table in tables
+    ]
+
+
+PostgresOperations.sql_flush = _delete_flush
 
 
 @pytest.fixture(autouse=True)
