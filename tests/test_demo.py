@@ -122,6 +122,28 @@ def check_attachments(tickets) -> None:
     assert secrets >= 1
 
 
+def check_knowledge_base() -> None:
+    """The demo's knowledge base: every rule points at a published seed article; each
+    partner's customers see their partner's article, not the other's, and no internal
+    one; the partner article keeps its history; two reports were deflected."""
+    from tierdesk.kb.access import visible_articles
+    from tierdesk.kb.models import Article
+    from tierdesk.triage.models import Deflection, Rule
+
+    assert all(rule.article and rule.article.is_published for rule in Rule.objects.all())
+    jan = actor_for(User.objects.get(email="jan.petersen@hafenlogistik.example"))
+    emma = actor_for(User.objects.get(email="emma.clarke@greenfield-foods.example"))
+    titles_jan = set(visible_articles(jan).values_list("title", flat=True))
+    titles_emma = set(visible_articles(emma).values_list("title", flat=True))
+    assert "Northwind agent offline: on-premises systems unreachable" in titles_jan - titles_emma
+    assert "Shopify 429 with the Bluefin connector" in titles_emma - titles_jan
+    assert "Reading a platform log (L2, internal)" not in titles_jan | titles_emma
+    article = Article.objects.get(title__startswith="Northwind agent offline")
+    assert [r.number for r in article.revisions.all()] == [2, 1]
+    assert article.revisions.first().author.email == "stefan.hoffmann@northwind.example"
+    assert Deflection.objects.filter(cause="token_expired").count() == 2
+
+
 def test_demo_covers_every_state_with_history_files_and_logins(db):
     # when the demo is loaded
     summary = load_demo()
@@ -131,6 +153,8 @@ def test_demo_covers_every_state_with_history_files_and_logins(db):
     assert 36 <= len(tickets) <= 44
     assert {(t.level, t.status) for t in tickets} == EVERY_STATE
     assert f"{len(tickets)} tickets" in summary
+    # the knowledge base has its seed and partner articles and the deflected reports
+    check_knowledge_base()
     # L2's sidebar holds saved views, counted through L2's own access
     from tierdesk.savedviews.selectors import sidebar
 
@@ -248,6 +272,10 @@ def test_reset_deletes_the_demo_data_and_loads_it_afresh(db, django_capture_on_c
     old_ids = set(demo_tickets().values_list("pk", flat=True))
     old_files = list(Attachment.objects.values_list("file", flat=True))
     assert old_ids and old_files
+    from tierdesk.kb.models import Article
+    from tierdesk.triage.models import Rule
+
+    rules = Rule.objects.count()
 
     # when it is reset
     with django_capture_on_commit_callbacks(execute=True):
@@ -267,6 +295,12 @@ def test_reset_deletes_the_demo_data_and_loads_it_afresh(db, django_capture_on_c
     on_problems = demo_tickets().filter(problem_link__isnull=False)
     assert Problem.objects.count() == on_problems.values("problem_link__problem").distinct().count()
     assert Problem.objects.filter(title__startswith="OAuth2 credentials").count() == 1
+    # and the knowledge base is whole and nothing in it twice (the seed articles and rules
+    # were there before the reset)
+    assert Rule.objects.count() == rules
+    titles = list(Article.objects.values_list("partner_id", "title"))
+    assert len(titles) == len(set(titles))
+    check_knowledge_base()
 
 
 def test_history_ends_now_in_the_support_day_and_at_the_last_evening_otherwise():
