@@ -205,8 +205,18 @@ def test_ticket_answers_declare_their_etag_and_ticket_writes_if_match(document):
         ):
             assert "If-Match" in {p["name"] for p in operation["parameters"]}, label
             assert "412" in operation["responses"] or 412 in operation["responses"], label
-    download = document["paths"]["/api/v1/attachments/{attachment_id}"]["get"]["responses"]
-    assert "Content-Disposition" in download["200"]["headers"]
+
+
+def test_every_download_declares_its_content_disposition(document):
+    # every answer of bytes rather than JSON (a file, an archive) says it is a download
+    downloads = {}
+    for _label, operation in operations(document):
+        ok = next(v for k, v in operation["responses"].items() if str(k).startswith("2"))
+        if any(not t.endswith("json") for t in ok.get("content", {})):
+            downloads[operation["operationId"]] = ok.get("headers", {})
+    assert {"attachment_download", "person_export"} <= set(downloads)
+    lacking = [op for op, headers in downloads.items() if "Content-Disposition" not in headers]
+    assert lacking == []
 
 
 def test_every_action_is_its_own_operation_with_its_own_body(document):

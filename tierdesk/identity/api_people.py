@@ -8,7 +8,7 @@ from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from tierdesk.accounts.models import User
-from tierdesk.core.api_support import accepts, errors, request_actor
+from tierdesk.core.api_support import accepts, errors, header, request_actor
 from tierdesk.identity import access
 from tierdesk.identity.schemas import InvitationIn, InvitationOut, PersonOut, PersonUpdateIn
 from tierdesk.identity.services import people
@@ -92,6 +92,11 @@ def get_person(request: HttpRequest, user_id: int):
             200: {
                 "description": "A zip archive.",
                 "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                "headers": {
+                    "Content-Disposition": header(
+                        'Always `attachment; filename="tierdesk-person-<id>-<yyyymmdd>.zip"`.'
+                    ),
+                },
             }
         }
     },
