@@ -207,6 +207,32 @@ def test_ticket_answers_declare_their_etag_and_ticket_writes_if_match(document):
             assert "412" in operation["responses"] or 412 in operation["responses"], label
 
 
+# Writes whose lost update costs nothing: the caller's own flag, set whatever it was.
+NO_PRECONDITION = {"ticket_follow": "follows the ticket for the caller"}
+
+
+def test_every_update_documents_its_precondition(document):
+    # every PATCH or PUT of a record takes the `version` read, or the `ETag` in If-Match
+    # (answering 412 when stale and declaring the ETag on its answer)
+    lacking = []
+    for label, operation in operations(document):
+        if not label.startswith(("PATCH", "PUT")):
+            continue
+        if operation["operationId"] in NO_PRECONDITION:
+            continue
+        params = {p["name"] for p in operation.get("parameters", [])}
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        fields = _resolve(document, body.get("schema", {})).get("properties", {})
+        if "If-Match" in params:
+            ok = next(v for k, v in operation["responses"].items() if str(k).startswith("2"))
+            assert "412" in operation["responses"] and "ETag" in ok.get("headers", {}), label
+        elif "version" not in fields:
+            lacking.append(label)
+    assert lacking == []
+    for op_id in ("webhook_update", "saved_view_update", "person_update", "rule_update"):
+        assert op_id in {o["operationId"] for _, o in operations(document)}
+
+
 def test_every_download_declares_its_content_disposition(document):
     # every answer of bytes rather than JSON (a file, an archive) says it is a download
     downloads = {}
