@@ -205,8 +205,44 @@ def test_ticket_answers_declare_their_etag_and_ticket_writes_if_match(document):
         ):
             assert "If-Match" in {p["name"] for p in operation["parameters"]}, label
             assert "412" in operation["responses"] or 412 in operation["responses"], label
-    download = document["paths"]["/api/v1/attachments/{attachment_id}"]["get"]["responses"]
-    assert "Content-Disposition" in download["200"]["headers"]
+
+
+# Writes whose lost update costs nothing: the caller's own flag, set whatever it was.
+NO_PRECONDITION = {"ticket_follow": "follows the ticket for the caller"}
+
+
+def test_every_update_documents_its_precondition(document):
+    # every PATCH or PUT of a record takes the `version` read, or the `ETag` in If-Match
+    # (answering 412 when stale and declaring the ETag on its answer)
+    lacking = []
+    for label, operation in operations(document):
+        if not label.startswith(("PATCH", "PUT")):
+            continue
+        if operation["operationId"] in NO_PRECONDITION:
+            continue
+        params = {p["name"] for p in operation.get("parameters", [])}
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        fields = _resolve(document, body.get("schema", {})).get("properties", {})
+        if "If-Match" in params:
+            ok = next(v for k, v in operation["responses"].items() if str(k).startswith("2"))
+            assert "412" in operation["responses"] and "ETag" in ok.get("headers", {}), label
+        elif "version" not in fields:
+            lacking.append(label)
+    assert lacking == []
+    for op_id in ("webhook_update", "saved_view_update", "person_update", "rule_update"):
+        assert op_id in {o["operationId"] for _, o in operations(document)}
+
+
+def test_every_download_declares_its_content_disposition(document):
+    # every answer of bytes rather than JSON (a file, an archive) says it is a download
+    downloads = {}
+    for _label, operation in operations(document):
+        ok = next(v for k, v in operation["responses"].items() if str(k).startswith("2"))
+        if any(not t.endswith("json") for t in ok.get("content", {})):
+            downloads[operation["operationId"]] = ok.get("headers", {})
+    assert {"attachment_download", "person_export"} <= set(downloads)
+    lacking = [op for op, headers in downloads.items() if "Content-Disposition" not in headers]
+    assert lacking == []
 
 
 def test_every_action_is_its_own_operation_with_its_own_body(document):

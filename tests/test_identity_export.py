@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -59,6 +60,10 @@ def test_an_administrator_exports_their_own_people_only(world):
     rest = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     own = rest.get(f"/api/v1/people/{world.user('acme_customer').pk}/export")
     assert own.status_code == 200
+    # the served header is the one the document declares (person_export)
+    assert re.fullmatch(
+        r'attachment; filename="tierdesk-person-\d+-\d{8}\.zip"', own["Content-Disposition"]
+    )
     assert unzip(own.content)[0]["person"]["email"] == world.user("acme_customer").email
     assert rest.get(f"/api/v1/people/{world.user('globex_customer').pk}/export").status_code == 404
     web = Client()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.decorators import decorate_view
 from ninja.responses import Status
@@ -12,7 +12,8 @@ from tierdesk.automation.engine import Planned
 from tierdesk.automation.models import Rule
 from tierdesk.automation.schemas import DryRunOut, RuleIn, RuleOut, RulePatch
 from tierdesk.core import clock
-from tierdesk.core.api_support import accepts, errors, request_actor
+from tierdesk.core.api_support import accepts, errors, openapi_extra, request_actor
+from tierdesk.core.preconditions import RECORD_ETAG, RECORD_IF_MATCH, tagged, write_record
 
 router = Router(tags=["automation"])
 JSON = accepts("application/json")
@@ -82,29 +83,37 @@ def create_rule(request: HttpRequest, payload: RuleIn):
 @router.get(
     "/automation/rules/{rule_id}",
     response={200: RuleOut, **errors(401, 403, 404, 422)},
-    summary="One rule",
+    summary="One rule, with its `ETag`",
     operation_id="rule_get",
+    openapi_extra=openapi_extra(headers={200: {"ETag": RECORD_ETAG}}),
 )
-def get_rule(request: HttpRequest, rule_id: int):
-    return rule_out(access.get_rule(request_actor(request), rule_id))
+def get_rule(request: HttpRequest, response: HttpResponse, rule_id: int):
+    return tagged(response, rule_out(access.get_rule(request_actor(request), rule_id)))
 
 
 @router.patch(
     "/automation/rules/{rule_id}",
-    response={200: RuleOut, **errors(400, 401, 403, 404, 409, 413, 415, 422)},
-    summary="Change a rule (a built-in rule: name, plans, parameters, order, on/off)",
+    response={200: RuleOut, **errors(400, 401, 403, 404, 409, 412, 413, 415, 422)},
+    summary="Change a rule (a built-in rule: name, plans, parameters, order, on/off; "
+    "`If-Match`: 412 when it changed since you read it)",
     operation_id="rule_update",
+    openapi_extra=openapi_extra(headers={200: {"ETag": RECORD_ETAG}}, parameters=[RECORD_IF_MATCH]),
 )
 @decorate_view(JSON)
-def update_rule(request: HttpRequest, rule_id: int, payload: RulePatch):
+def update_rule(request: HttpRequest, response: HttpResponse, rule_id: int, payload: RulePatch):
     changes = payload.dict(exclude_unset=True)
     if "plans" in changes and changes["plans"] is not None:
         changes["plans"] = [getattr(p, "value", p) for p in changes["plans"]]
     for key in ("trigger", "event"):
         if key in changes:
             changes[key] = getattr(changes[key], "value", changes[key]) or ""
-    rule = services.rule_update(actor=request_actor(request), rule_id=rule_id, changes=changes)
-    return rule_out(rule)
+    actor = request_actor(request)
+    return write_record(
+        request,
+        response,
+        read=lambda lock: rule_out(access.get_rule(actor, rule_id, for_update=lock)),
+        write=lambda: services.rule_update(actor=actor, rule_id=rule_id, changes=changes),
+    )
 
 
 @router.delete(

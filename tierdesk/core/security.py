@@ -56,6 +56,8 @@ class SecurityHeadersMiddleware:
             "application/json"
         ):
             # Opened in a browser tab, an API answer is a download, never a page (ASVS 14.4.2).
+            # Hardening, not contract: undeclared in the document (docs/api.md, "Headers
+            # outside the contract"); clients ignore it.
             response.headers.setdefault("Content-Disposition", 'attachment; filename="api.json"')
         return response
 

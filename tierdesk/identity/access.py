@@ -76,13 +76,19 @@ def administered_people(actor: Actor) -> QuerySet[User]:
     return people
 
 
-def get_person(actor: Actor, user_id: int) -> User:
-    """One person the actor administers (or the actor themselves); 404 otherwise."""
+def get_person(actor: Actor, user_id: int, *, for_update: bool = False) -> User:
+    """One person the actor administers (or the actor themselves); 404 otherwise.
+    `for_update`: their row stays locked until the transaction ends."""
     if actor.user is not None and user_id == actor.user.pk:
+        if for_update:
+            User.objects.select_for_update().filter(pk=user_id).exists()
         return actor.user
     if not may_administer(actor):
         raise NotFound("No such person.")
-    person = administered_people(actor).select_related("membership").filter(pk=user_id).first()
+    people = administered_people(actor).select_related("membership")
+    if for_update:
+        people = people.select_for_update(of=("self",))
+    person = people.filter(pk=user_id).first()
     if person is None:
         raise NotFound("No such person.")
     return person

@@ -8,7 +8,8 @@ from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from tierdesk.accounts.models import User
-from tierdesk.core.api_support import accepts, errors, request_actor
+from tierdesk.core.api_support import accepts, errors, header, openapi_extra, request_actor
+from tierdesk.core.preconditions import RECORD_ETAG, RECORD_IF_MATCH, tagged, write_record
 from tierdesk.identity import access
 from tierdesk.identity.schemas import InvitationIn, InvitationOut, PersonOut, PersonUpdateIn
 from tierdesk.identity.services import people
@@ -73,13 +74,14 @@ def invite(request: HttpRequest, payload: InvitationIn):
 @router.get(
     "/people/{user_id}",
     response={200: PersonOut, **errors(401, 403, 404, 422)},
-    summary="One person you administer",
+    summary="One person you administer, with their `ETag`",
     operation_id="person_get",
+    openapi_extra=openapi_extra(headers={200: {"ETag": RECORD_ETAG}}),
 )
-def get_person(request: HttpRequest, user_id: int):
+def get_person(request: HttpRequest, response: HttpResponse, user_id: int):
     actor = request_actor(request)
     access.administered_people(actor)  # 403 for a role that administers nobody
-    return person_out(access.get_person(actor, user_id))
+    return tagged(response, person_out(access.get_person(actor, user_id)))
 
 
 @router.get(
@@ -92,6 +94,11 @@ def get_person(request: HttpRequest, user_id: int):
             200: {
                 "description": "A zip archive.",
                 "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                "headers": {
+                    "Content-Disposition": header(
+                        'Always `attachment; filename="tierdesk-person-<id>-<yyyymmdd>.zip"`.'
+                    ),
+                },
             }
         }
     },
@@ -107,20 +114,27 @@ def export(request: HttpRequest, user_id: int):
 
 @router.patch(
     "/people/{user_id}",
-    response={200: PersonOut, **errors(400, 401, 403, 404, 409, 413, 415, 422)},
-    summary="Change a person's name, role or contracts",
+    response={200: PersonOut, **errors(400, 401, 403, 404, 409, 412, 413, 415, 422)},
+    summary="Change a person's name, role or contracts "
+    "(`If-Match`: 412 when they changed since you read them)",
     operation_id="person_update",
+    openapi_extra=openapi_extra(headers={200: {"ETag": RECORD_ETAG}}, parameters=[RECORD_IF_MATCH]),
 )
 @decorate_view(JSON)
-def update(request: HttpRequest, user_id: int, payload: PersonUpdateIn):
-    person = people.person_update(
-        actor=request_actor(request),
-        user_id=user_id,
-        full_name=payload.full_name,
-        role=payload.role.value if payload.role is not None else None,
-        contract_ids=payload.contract_ids,
+def update(request: HttpRequest, response: HttpResponse, user_id: int, payload: PersonUpdateIn):
+    actor = request_actor(request)
+    return write_record(
+        request,
+        response,
+        read=lambda lock: person_out(access.get_person(actor, user_id, for_update=lock)),
+        write=lambda: people.person_update(
+            actor=actor,
+            user_id=user_id,
+            full_name=payload.full_name,
+            role=payload.role.value if payload.role is not None else None,
+            contract_ids=payload.contract_ids,
+        ),
     )
-    return person_out(person)
 
 
 @router.post(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from tierdesk.core.api_support import RETRY_AFTER, accepts, errors, openapi_extra, request_actor
+from tierdesk.core.preconditions import RECORD_ETAG, RECORD_IF_MATCH, tagged, write_record
 from tierdesk.notify import access, selectors, services
 from tierdesk.notify.models import Delivery, Webhook
 from tierdesk.notify.schemas import (
@@ -85,29 +86,39 @@ def create_webhook(request: HttpRequest, payload: WebhookIn):
 @router.get(
     "/webhooks/{webhook_id}",
     response={200: WebhookOut, **errors(401, 403, 404, 422)},
-    summary="One webhook",
+    summary="One webhook, with its `ETag`",
     operation_id="webhook_get",
+    openapi_extra=openapi_extra(headers={200: {"ETag": RECORD_ETAG}}),
 )
-def get_webhook(request: HttpRequest, webhook_id: int):
-    return webhook_out(access.get_webhook(request_actor(request), webhook_id))
+def get_webhook(request: HttpRequest, response: HttpResponse, webhook_id: int):
+    return tagged(response, webhook_out(access.get_webhook(request_actor(request), webhook_id)))
 
 
 @router.patch(
     "/webhooks/{webhook_id}",
-    response={200: WebhookOut, **errors(400, 401, 403, 404, 413, 415, 422)},
-    summary="Change a webhook: its URL, events, description; pause or resume it",
+    response={200: WebhookOut, **errors(400, 401, 403, 404, 412, 413, 415, 422)},
+    summary="Change a webhook: its URL, events, description; pause or resume it "
+    "(`If-Match`: 412 when it changed since you read it)",
     operation_id="webhook_update",
+    openapi_extra=openapi_extra(headers={200: {"ETag": RECORD_ETAG}}, parameters=[RECORD_IF_MATCH]),
 )
 @decorate_view(JSON)
-def update_webhook(request: HttpRequest, webhook_id: int, payload: WebhookPatch):
+def update_webhook(
+    request: HttpRequest, response: HttpResponse, webhook_id: int, payload: WebhookPatch
+):
     changes = payload.model_dump(exclude_unset=True)
     for name in ("url", "description", "active"):  # null: unchanged, like left out
         if changes.get(name, "") is None:
             del changes[name]
     if changes.get("events") is not None:
         changes["events"] = [str(getattr(e, "value", e)) for e in changes["events"]]
-    hook = services.webhook_update(actor=request_actor(request), webhook_id=webhook_id, **changes)
-    return webhook_out(hook)
+    actor = request_actor(request)
+    return write_record(
+        request,
+        response,
+        read=lambda lock: webhook_out(access.get_webhook(actor, webhook_id, for_update=lock)),
+        write=lambda: services.webhook_update(actor=actor, webhook_id=webhook_id, **changes),
+    )
 
 
 @router.post(

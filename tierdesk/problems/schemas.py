@@ -32,6 +32,9 @@ LinkDirection = api_enum(
 )
 
 
+PROBLEM_VERSION = "The problem's version you read (409 `stale_version` when stale)."
+
+
 def _examples(*examples: dict) -> ConfigDict:
     return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
 
@@ -107,22 +110,26 @@ class ProblemDeliverFixIn(Schema):
 class ProblemVerifyFixIn(Schema):
     model_config = _examples(
         {"passed": True, "customer_message": "The fix is live; your flow runs again."},
-        {"passed": False, "notes": "Order 4712 still fails.", "ticket_ids": [18]},
+        {"passed": False, "notes": "Order 4712 still fails.", "ticket_ids": [18], "version": 5},
     )
 
     passed: bool
     notes: str = Field("", description="Internal; required when it failed.")
     ticket_ids: list[int] | None = Field(None, description="Only these; all when left out.")
     customer_message: str = Field("", description="What each customer reads.")
+    version: int | None = Field(None, description=PROBLEM_VERSION)
 
 
 class ProblemWorkaroundIn(Schema):
-    model_config = _examples({"ticket_id": 17, "customer_message": "Reconnect daily until…"})
+    model_config = _examples(
+        {"ticket_id": 17, "customer_message": "Reconnect daily until…", "version": 4}
+    )
 
     ticket_id: int
     customer_message: str = Field(
         "", description="What the customer reads; the public workaround when left out."
     )
+    version: int | None = Field(None, description=PROBLEM_VERSION)
 
 
 class ProblemReleaseIn(Schema):

@@ -21,9 +21,12 @@ def visible_views(actor: Actor) -> QuerySet[SavedView]:
     return SavedView.objects.filter(Q(owner_id=actor.user_id) | team)
 
 
-def get_view(actor: Actor, view_id: int) -> SavedView:
+def get_view(actor: Actor, view_id: int, *, for_update: bool = False) -> SavedView:
+    views = visible_views(actor)
+    if for_update:
+        views = views.select_for_update(of=("self",))
     try:
-        return visible_views(actor).get(pk=view_id)
+        return views.get(pk=view_id)
     except (SavedView.DoesNotExist, ValueError, TypeError):
         raise NotFound("Saved view not found.") from None
 

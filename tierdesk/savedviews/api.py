@@ -1,19 +1,29 @@
-"""Saved views in the API: `GET/POST /saved-views`, `PATCH/DELETE /saved-views/{id}`.
+"""Saved views in the API: `GET/POST /saved-views`, `GET/PATCH/DELETE /saved-views/{id}`.
 Each view comes with `count`, the number of its tickets the caller may see now (null
-when its queue is not one of the caller's)."""
+when its queue is not one of the caller's); its `ETag` leaves `count` and `manage` out,
+which change without the view."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from tierdesk.core.api_support import Level, Text, accepts, api_enum, errors, request_actor
-from tierdesk.savedviews import selectors, services
+from tierdesk.core.api_support import (
+    Level,
+    Text,
+    accepts,
+    api_enum,
+    errors,
+    openapi_extra,
+    request_actor,
+)
+from tierdesk.core.preconditions import RECORD_ETAG, RECORD_IF_MATCH, tagged, write_record
+from tierdesk.savedviews import access, selectors, services
 from tierdesk.savedviews.models import SavedView
 from tierdesk.tickets.api_enums import Priority, TicketStatus
 from tierdesk.tickets.ordering import ORDERS
@@ -118,6 +128,10 @@ def _out(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# What changes without the view: left out of its ETag.
+VOLATILE = ("count", "manage")
+
+
 def _one(request: HttpRequest, view_id: int) -> dict[str, Any]:
     actor = request_actor(request)
     row = next(r for r in selectors.sidebar(actor) if r["view"].pk == view_id)
@@ -152,14 +166,30 @@ def create_view(request: HttpRequest, payload: SavedViewIn):
     return Status(201, _one(request, view.pk))
 
 
+@router.get(
+    "/saved-views/{view_id}",
+    response={200: SavedViewOut, **errors(401, 403, 404, 422)},
+    summary="One saved view you see, with its count and its `ETag`",
+    operation_id="saved_view_get",
+    openapi_extra=openapi_extra(headers={200: {"ETag": RECORD_ETAG}}),
+)
+def get_view(request: HttpRequest, response: HttpResponse, view_id: int):
+    access.get_view(request_actor(request), view_id)  # 404 for a view you do not see
+    return tagged(response, _one(request, view_id), volatile=VOLATILE)
+
+
 @router.patch(
     "/saved-views/{view_id}",
-    response={200: SavedViewOut, **errors(400, 401, 403, 404, 413, 415, 422)},
-    summary="Rename, refilter or (un)share a view (its owner; shared, the team's lead)",
+    response={200: SavedViewOut, **errors(400, 401, 403, 404, 412, 413, 415, 422)},
+    summary="Rename, refilter or (un)share a view (its owner; shared, the team's lead; "
+    "`If-Match`: 412 when it changed since you read it)",
     operation_id="saved_view_update",
+    openapi_extra=openapi_extra(headers={200: {"ETag": RECORD_ETAG}}, parameters=[RECORD_IF_MATCH]),
 )
 @decorate_view(JSON)
-def update_view(request: HttpRequest, view_id: int, payload: SavedViewPatch):
+def update_view(
+    request: HttpRequest, response: HttpResponse, view_id: int, payload: SavedViewPatch
+):
     changes: dict[str, Any] = {}
     data = payload.model_dump(exclude_unset=True)
     if "name" in data and payload.name is not None:
@@ -170,8 +200,20 @@ def update_view(request: HttpRequest, view_id: int, payload: SavedViewPatch):
         changes["filters"] = _stored(payload.filters)
     if payload.shared is not None:
         changes["shared"] = payload.shared
-    services.view_update(actor=request_actor(request), view_id=view_id, changes=changes)
-    return _one(request, view_id)
+    actor = request_actor(request)
+
+    def read(lock: bool) -> dict[str, Any]:
+        if lock:
+            access.get_view(actor, view_id, for_update=True)
+        return _one(request, view_id)
+
+    return write_record(
+        request,
+        response,
+        read=read,
+        write=lambda: services.view_update(actor=actor, view_id=view_id, changes=changes),
+        volatile=VOLATILE,
+    )
 
 
 @router.delete(
@@ -183,4 +225,3 @@ def update_view(request: HttpRequest, view_id: int, payload: SavedViewPatch):
 def delete_view(request: HttpRequest, view_id: int):
     services.view_delete(actor=request_actor(request), view_id=view_id)
     return Status(204, None)
-

@@ -33,6 +33,7 @@ from tierdesk.core.api_support import (
     request_actor,
 )
 from tierdesk.core.errors import InvalidInput, PreconditionFailed, StaleVersion
+from tierdesk.core.preconditions import if_match_tags
 from tierdesk.tickets import access, paging, sections, selectors, services, workflow
 from tierdesk.tickets.models import Channel, Ticket
 from tierdesk.tickets.schemas import (
@@ -65,8 +66,6 @@ def ticket_out(t: Ticket, actor: Actor | None = None) -> dict:
         # ticket, nor L1's own notes.
         out.update(assignee=None, l1_checks={"connectivity": "", "credentials": ""})
     return out
-
-
 
 
 _PLAIN_FIELDS = (
@@ -151,16 +150,12 @@ def ticket_answer(request: HttpRequest, response: HttpResponse, ticket_id: int) 
 
 def _if_match(request: HttpRequest, ticket_id: int) -> list[int] | None:
     """The versions `If-Match` accepts; None without the header or with `*`."""
-    raw = request.headers.get("If-Match")
-    if raw is None or raw.strip() == "*":
+    tags = if_match_tags(request)
+    if tags is None:
         return None
-    versions = []
-    for tag in raw.split(","):
-        tag = tag.strip().removeprefix("W/")
-        if len(tag) < 3 or tag[0] != '"' or tag[-1] != '"' or not tag[1:-1].isdigit():
-            raise InvalidInput({"If-Match": "is not an ETag this API gave out"})
-        versions.append(int(tag[1:-1]))
-    return versions
+    if not all(tag.isdigit() for tag in tags):
+        raise InvalidInput({"If-Match": "is not an ETag this API gave out"})
+    return [int(tag) for tag in tags]
 
 
 def write_ticket(

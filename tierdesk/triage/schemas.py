@@ -4,11 +4,10 @@ here, so the block's schema can be registered before the ticket API is built."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ninja import Field, Schema
 
 from tierdesk.core.api_support import api_enum
+from tierdesk.problems.schemas import ProblemStatus
 from tierdesk.triage import models
 
 Cause = api_enum(
@@ -32,14 +31,27 @@ class ArticleRefOut(Schema):
     url: str
 
 
+class ProblemRefOut(Schema):
+    """A known open problem the finding looks like ("looks like P-12, fix in progress"):
+    only the parts partners and customers may read, never the internal analysis."""
+
+    id: int
+    reference: str = Field(description="The problem's reference, e.g. `P-12`.")
+    title: str
+    status: ProblemStatus  # type: ignore[valid-type]
+    public_summary: str = Field(description="What partners and customers may read.")
+
+
 class FindingOut(Schema):
     cause: Cause  # type: ignore[valid-type]
     confidence: float
     evidence: EvidenceOut
     article: ArticleRefOut | None
     rule: str = Field(description="The code of the rule that matched.")
-    problem: dict[str, Any] | None = Field(
-        None, description="A known problem matching this text (reserved)."
+    problem: ProblemRefOut | None = Field(
+        None,
+        description="The open problem whose public parts match the evidence, for staff "
+        "(partner and vendor); always null for customers.",
     )
 
 

@@ -3,8 +3,9 @@ shape the API, the ticket page and the portal show.
 
 A finding is `{"cause", "confidence", "evidence": {"text", "source", "line"?}, "article":
 {"id", "title", "url"} | None, "rule", "problem"}`; `problem` is the open problem record
-whose public parts match the evidence (`{"id", "title", "status", "public_summary"}`),
-for staff, or None.
+whose public parts match the evidence (`{"id", "reference", "title", "status",
+"public_summary"}`: `schemas.ProblemRefOut`, never the internal analysis), for staff; None
+for customers.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def _known_problems(actor: Actor, findings: list[Finding]) -> list[dict | None]:
 
     texts = ["" if f.problem else str(f.evidence.get("text") or "") for f in findings]
     matches = matching_open_problems_each(actor, texts, limit=1)
-    keys = ("id", "title", "status", "public_summary")
+    keys = ("id", "reference", "title", "status", "public_summary")
     return [
         finding.problem or ({key: found[0].get(key) for key in keys} if found else None)
         for finding, found in zip(findings, matches, strict=True)

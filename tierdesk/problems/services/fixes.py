@@ -143,6 +143,7 @@ def problem_verify_fix(
     notes: str = "",
     ticket_ids: list[int] | None = None,
     customer_message: str = "",
+    version: int | None = None,
 ) -> list[Ticket]:
     """L2 verifies the delivered fix on one, some (`ticket_ids`) or all of the problem's
     tickets in verifying, each through `ticket_verify_fix`: passed resolves it (its
@@ -151,6 +152,7 @@ def problem_verify_fix(
     or not verifying is refused with nothing written."""
     require_role(actor, WORKERS, "verify fixes")
     problem = get_problem(actor, problem_id, for_update=True)
+    check_version(problem, version)
     verifying = _linked(actor, problem).filter(level=2, status=Status.VERIFYING)
     ids = list(verifying.values_list("pk", flat=True))
     if ticket_ids is not None:
@@ -187,7 +189,12 @@ def problem_verify_fix(
 
 @transaction.atomic
 def problem_apply_workaround(
-    *, actor: Actor, problem_id: int, ticket_id: int, customer_message: str = ""
+    *,
+    actor: Actor,
+    problem_id: int,
+    ticket_id: int,
+    customer_message: str = "",
+    version: int | None = None,
 ) -> Ticket:
     """Resolve one linked ticket with the problem's workaround while the problem stays
     open (`ticket_resolve`, cause platform defect). The ticket stays linked and its
@@ -195,6 +202,7 @@ def problem_apply_workaround(
     without it, the workaround when it is public. An internal workaround needs one."""
     require_role(actor, WORKERS, "resolve tickets with a workaround")
     problem = get_problem(actor, problem_id, for_update=True)
+    check_version(problem, version)
     if not problem.is_open:
         raise WrongState("The problem is no longer open.")
     ticket = _linked(actor, problem).filter(pk=ticket_id).first()
