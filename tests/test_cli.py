@@ -191,6 +191,12 @@ def test_token_create_prints_a_working_token_and_revoke_ends_it(capsys, world):
     token = out.strip()
     assert out == token + "\n" and token.startswith("td_")
     assert token_authenticate(token) == world.user("acme_l1")
+    # and the person is told by mail, without the token
+    from tierdesk.mail.models import OutboundMail
+
+    (notice,) = OutboundMail.objects.filter(kind="security_notice")
+    assert notice.to_email == "acme_l1@example.test" and "zendesk" in notice.text_body
+    assert token not in notice.text_body + notice.html_body
     record = ApiToken.objects.get(user=world.user("acme_l1"))
     assert record.name == "zendesk" and f"revoke {record.pk}" in err
     # when it is revoked by its id

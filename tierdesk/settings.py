@@ -353,6 +353,8 @@ TIERDESK_RESET_WINDOW = timedelta(minutes=env_int("TIERDESK_RESET_WINDOW_MINUTES
 PASSWORD_RESET_TIMEOUT = 60 * env_int("TIERDESK_RESET_LINK_MINUTES", 60)
 TIERDESK_TOKEN_FAILURE_LIMIT = env_int("TIERDESK_TOKEN_FAILURE_LIMIT", 20)
 TIERDESK_TOKEN_WINDOW = timedelta(seconds=env_int("TIERDESK_TOKEN_WINDOW_SECONDS", 300))
+# An expiring API token's person is mailed this many days before it ends (0: never).
+TIERDESK_TOKEN_EXPIRY_NOTICE_DAYS = env_int("TIERDESK_TOKEN_EXPIRY_NOTICE_DAYS", 7)
 # The second factor (identity/second_factor.py): roles that always need one; wrong codes
 # a person may enter per window before every code is refused until the window passes.
 TIERDESK_SECOND_FACTOR_ROLES = env_list(

@@ -243,7 +243,17 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ("revoked_at",)
     list_select_related = ("user",)
     search_fields = ("prefix", "name", "user__email")
-    fields = ("user", "name", "prefix", "digest", "created_at", "last_used_at", "revoked_at")
+    fields = (
+        "user",
+        "name",
+        "prefix",
+        "digest",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "expires_at",
+        "expiry_notice_at",
+    )
     readonly_fields = fields
     actions = ("revoke",)
 

@@ -172,6 +172,9 @@ class ApiToken(TimeStamped):
         default=list, blank=True, help_text="CIDR networks it may be used from; empty: any."
     )
     last_used_address = models.CharField(max_length=64, blank=True)
+    expiry_notice_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its person was told it ends soon (once)."
+    )
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -71,9 +71,17 @@ password_reset = PasswordResetView.as_view(
 )
 
 
-def tell_password_changed(user) -> None:
-    """After the commit, a mail to the person: their password was changed (ASVS 2.2.3), so
-    a change they did not make does not go unnoticed. Sent like the reset mail."""
+def tell_password_changed(user, request: HttpRequest, *, reset: bool = False) -> None:
+    """A mail to the person: their password was changed (ASVS 2.2.3, 2.5.5), so a change
+    they did not make does not go unnoticed. Through the branded outbound mail, with when
+    and from which address (`identity/notices.py`); without identity, plain after the
+    commit."""
+    if apps.is_installed("tierdesk.identity"):
+        from tierdesk.identity.notices import Change, tell_factor_change
+
+        change = Change.PASSWORD_RESET if reset else Change.PASSWORD_CHANGED
+        tell_factor_change(user, change, address=client_address(request))
+        return
     with translation.override(user.language or None):
         subject = _("Your Tierdesk password was changed")
         body = _(
@@ -102,7 +110,7 @@ class PasswordChangeView(auth.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        tell_password_changed(form.user)
+        tell_password_changed(form.user, self.request)
         messages.success(
             self.request, _("Your password is changed. Every other session is signed out.")
         )
@@ -121,7 +129,7 @@ class PasswordResetConfirmView(auth.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        tell_password_changed(form.user)
+        tell_password_changed(form.user, self.request, reset=True)
         return response
 
 

@@ -169,17 +169,25 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
+    from django.apps import apps
+    from django.db import transaction
+
     from tierdesk.accounts.services import token_create
     from tierdesk.core import clock
 
     expires_at = clock.now() + timedelta(days=args.days) if args.days else None
-    record, token = token_create(
-        email=args.email,
-        name=args.name or "",
-        scopes=args.scope or None,
-        expires_at=expires_at,
-        allowed_networks=args.network or None,
-    )
+    with transaction.atomic():  # the token and the mail telling its person, or neither
+        record, token = token_create(
+            email=args.email,
+            name=args.name or "",
+            scopes=args.scope or None,
+            expires_at=expires_at,
+            allowed_networks=args.network or None,
+        )
+        if apps.is_installed("tierdesk.identity"):
+            from tierdesk.identity.notices import Change, tell_factor_change
+
+            tell_factor_change(record.user, Change.TOKEN_CREATED, token=record)
     # The token alone on stdout, so `TOKEN=$(tierdesk token create …)` works.
     _out(token)
     _err(

@@ -1,9 +1,9 @@
 """The beat: periodic jobs (the SLA sweep, the webhook outbox sweep, the connectors' job
 sweep, the mail sweep, the IMAP fetch, the in-app SLA notifications, the automation rules
-every five minutes (reminders, closing resolved tickets whose reopen period ended…), and
-the hourly pruning of finished rows past their retention and of expired idempotency
-keys) enqueued on the database task queue at their
-interval, exactly once per interval however many workers run.
+every five minutes (reminders, closing resolved tickets whose reopen period ended…), the
+hourly pruning of finished rows past their retention and of expired idempotency keys, and
+the hourly mail to the people of API tokens that expire soon) enqueued on the database
+task queue at their interval, exactly once per interval however many workers run.
 
 Each `tierdesk worker` runs `beat_forever()` in a thread beside `db_worker`. A due job is
 claimed with a conditional UPDATE on its `PeriodicLease` row (only one worker's UPDATE
@@ -67,6 +67,8 @@ def jobs() -> tuple[Job, ...]:
         Job("idempotency.prune", "tierdesk.core.tasks:prune_idempotency_keys_task", HOURLY),
         # Retention rules per partner and plan (`identity.retention`): anonymise, delete.
         Job("identity.retention", "tierdesk.identity.retention:apply_retention_rules_task", HOURLY),
+        # API tokens that expire soon: their people are told how to renew, once per token.
+        Job("identity.token_expiry", "tierdesk.identity.tasks:tokens_expiry_remind_task", HOURLY),
     )
 
 

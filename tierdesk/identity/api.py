@@ -11,6 +11,7 @@ from ninja.responses import Status
 from tierdesk.accounts.models import ApiToken
 from tierdesk.core import clock
 from tierdesk.core.api_support import accepts, errors, request_actor
+from tierdesk.core.security import client_address
 from tierdesk.identity import access, services
 from tierdesk.identity.schemas import TokenCreatedOut, TokenIn, TokenOut
 
@@ -60,6 +61,7 @@ def create_token(request: HttpRequest, payload: TokenIn):
         expires_at=payload.expires_at,
         allowed_networks=payload.allowed_networks,
         user_id=payload.user_id,
+        address=client_address(request),
     )
     return Status(201, {**token_out(record), "token": secret})
 

@@ -5,13 +5,13 @@ reset a second factor…), the per-organisation policy, and the second-factor de
 from __future__ import annotations
 
 import hashlib
-import time
 
 from django.conf import settings
 from django.db import models
 from django_otp.models import Device, ThrottlingMixin
 from django_otp.oath import TOTP
 
+from tierdesk.core import clock
 from tierdesk.core.crypto import EncryptedTextField
 
 
@@ -22,6 +22,7 @@ class AuditKind(models.TextChoices):
     OTP_RESET = "otp_reset", "Second factor reset"
     OTP_RECOVERY_USED = "otp_recovery_used", "Recovery code used"
     OTP_RECOVERY_RENEWED = "otp_recovery_renewed", "Recovery codes renewed"
+    OTP_REUSED = "otp_reused", "Used second-factor code entered again"
     PERSON_INVITED = "person_invited", "Person invited"
     PERSON_JOINED = "person_joined", "Invitation accepted"
     PERSON_UPDATED = "person_updated", "Person changed"
@@ -84,8 +85,9 @@ class IdentityPolicy(models.Model):
 class TotpDevice(ThrottlingMixin, Device):
     """A time-based one-time password generator (RFC 6238: SHA-1, 6 digits, 30 s) of one
     person. The shared key is encrypted at rest. Unconfirmed until the first right code;
-    a code is accepted once (`last_t`), with one step of tolerance either side.
-    django-otp's throttling doubles the wait after each wrong code."""
+    a code is accepted once (`last_t`), with one step of tolerance either side; one
+    entered again is told apart (`reused`). django-otp's throttling doubles the wait after
+    each wrong code. The time is `core.clock`'s."""
 
     key = EncryptedTextField(help_text="The shared secret, hex (encrypted at rest).")
     last_t = models.BigIntegerField(default=-1)
@@ -100,6 +102,20 @@ class TotpDevice(ThrottlingMixin, Device):
     def get_throttle_factor(self) -> int:
         return 1
 
+    def _totp(self) -> TOTP:
+        totp = TOTP(self.bin_key, step=30, t0=0, digits=6, drift=0)
+        totp.time = clock.now().timestamp()
+        return totp
+
+    def reused(self, token) -> bool:
+        """Whether `token` is a code this device accepted already: right for a step within
+        the tolerance, but not after the last accepted one (a replay). Changes nothing."""
+        token = str(token or "").strip().replace(" ", "")
+        if self.last_t < 0 or not (token.isdigit() and len(token) == 6):
+            return False
+        totp = self._totp()
+        return totp.verify(int(token), tolerance=1) and totp.t() <= self.last_t
+
     def verify_token(self, token) -> bool:
         allowed, _ = self.verify_is_allowed()
         if not allowed:
@@ -107,8 +123,7 @@ class TotpDevice(ThrottlingMixin, Device):
         token = str(token or "").strip().replace(" ", "")
         verified = False
         if token.isdigit() and len(token) == 6:
-            totp = TOTP(self.bin_key, step=30, t0=0, digits=6, drift=0)
-            totp.time = time.time()
+            totp = self._totp()
             verified = totp.verify(int(token), tolerance=1, min_t=self.last_t + 1)
             if verified:
                 self.last_t = totp.t()

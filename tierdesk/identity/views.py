@@ -20,6 +20,7 @@ from django_otp import login as django_otp_login
 from tierdesk.accounts.throttle import Throttled
 from tierdesk.core import clock
 from tierdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tierdesk.core.security import client_address
 from tierdesk.core.web import request_actor
 from tierdesk.identity import access, services
 from tierdesk.identity.forms import (
@@ -79,6 +80,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 scopes=form.cleaned_data["scopes"],
                 expires_at=expires_at,
                 allowed_networks=form.cleaned_data["allowed_networks"],
+                address=client_address(request),
             )
         except InvalidInput as exc:
             for name, reason in exc.fields.items():
@@ -124,7 +126,7 @@ def _next_url(request: HttpRequest) -> str:
 def second_factor(request: HttpRequest) -> HttpResponse:
     """Set up the authenticator (QR code and the key as text, confirmed by a first code),
     see the recovery codes once, renew them, or remove the second factor."""
-    actor = _actor(request)
+    actor, address = _actor(request), client_address(request)
     confirmed = request.user.totpdevice_set.filter(confirmed=True).exists()
     action = request.POST.get("action", "")
     # No queues beside this page: it is reached before the second factor is passed.
@@ -136,9 +138,9 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     status = 200
     if confirmed:
         if action == "renew":
-            context["codes"] = services.recovery_codes_renew(actor=actor)
+            context["codes"] = services.recovery_codes_renew(actor=actor, address=address)
         elif action == "remove":
-            services.second_factor_reset(actor=actor, user_id=actor.user_id)
+            services.second_factor_reset(actor=actor, user_id=actor.user_id, address=address)
             messages.success(request, _("Your second factor is removed."))
             return redirect("identity:second-factor")
         context["left"] = sum(d.codes.count() for d in request.user.recoverydevice_set.all())
@@ -147,7 +149,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             device, codes = services.second_factor_confirm(
-                actor=actor, code=form.cleaned_data["code"]
+                actor=actor, code=form.cleaned_data["code"], address=address
             )
         except InvalidInput as exc:
             form.add_error("code", exc.fields.get("code", exc.message))
@@ -182,7 +184,9 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            device = services.second_factor_check(user=request.user, code=form.cleaned_data["code"])
+            device = services.second_factor_check(
+                user=request.user, code=form.cleaned_data["code"], address=client_address(request)
+            )
         except Throttled as exc:
             form.add_error("code", _throttled_text(exc))
             status = 429

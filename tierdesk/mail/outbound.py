@@ -13,7 +13,8 @@ if one did. Subjects carry `[<tag>#<number>]`.
 Loops: every mail carries `Auto-Submitted`, `X-Auto-Response-Suppress` and our loop
 header. An automatic reply (`auto_reply`: sent because a mail came in) is suppressed for a
 mail that must not be answered and past `TIERDESK_MAIL_AUTOREPLY_PER_HOUR` per address;
-suppressed and opted-out mails are kept as `suppressed` rows, so the admin shows why.
+suppressed and opted-out mails are kept as `suppressed` rows, so the admin shows why. A
+security notice (`Draft.security`) is never opted out of.
 
 Sending is `sending.deliver()`, on the worker.
 """
@@ -199,6 +200,9 @@ class Draft:
     no_reply: str = ""  # why an automatic reply must not go out
     in_reply_to: str = ""  # the mail this one answers, when it answers one
     references: list[str] = field(default_factory=list)
+    # A security notice about the person's own sign-in (`identity/notices.py`): sent even
+    # to an address that opted out of notifications, like the password reset mail.
+    security: bool = False
 
 
 def dedup_key(*parts: object) -> str:
@@ -270,7 +274,7 @@ def write(draft: Draft, *, key: str, now: datetime | None = None) -> OutboundMai
     if OutboundMail.objects.filter(dedup_key=key).exists():
         return None
     status, reason = OutboundStatus.PENDING, ""
-    if opted_out(draft.to_email, draft.kind):
+    if not draft.security and opted_out(draft.to_email, draft.kind):
         status, reason = OutboundStatus.SUPPRESSED, "opted out"
     elif draft.auto_reply and draft.no_reply:
         status, reason = OutboundStatus.SUPPRESSED, f"not answered: {draft.no_reply}"
