@@ -153,7 +153,10 @@ def _hand_over(connector, actor, external: ExternalTicket, data, files) -> Ticke
     with sync.importing():
         ticket = services.ticket_create(actor=actor, data=data, channel=Channel.API)
         link = ConnectorLink.objects.create(
-            connector=connector, ticket=ticket, external_id=external.id
+            connector=connector,
+            ticket=ticket,
+            external_id=external.id,
+            comments_position=external.position[:500],
         )
         for file, content, kind, _ in files:
             services.attachment_add(
@@ -176,6 +179,8 @@ def _hand_over(connector, actor, external: ExternalTicket, data, files) -> Ticke
         )
         services.ticket_take(actor=actor, ticket_id=ticket.pk)
         ticket = services.ticket_hand_over(actor=actor, ticket_id=ticket.pk)
+    if external.more:  # the page cap stopped the read: the later comments come as messages
+        sync.read_on(link, external.position, more=True)
     jobs.job_add(
         connector=connector,
         kind=JobKind.COMMENT,
