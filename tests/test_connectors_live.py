@@ -11,7 +11,16 @@ from __future__ import annotations
 import pytest
 
 from tests.connector_fakes import serving
-from tests.connector_world import TOOLS, drain, fake_for, make_connector, seed
+from tests.connector_world import (
+    FIELDS,
+    TOOLS,
+    drain,
+    fake_for,
+    field_key,
+    make_connector,
+    seed,
+    values,
+)
 from tests.factories import build_world
 from tierdesk.connectors.models import ConnectorJob, ConnectorLink, JobKind, JobStatus
 from tierdesk.tickets import services as tickets
@@ -40,13 +49,17 @@ def settle(fake) -> list[int]:
 
 
 def connect(fake, live_server, connector, secret: str) -> None:
-    """The partner's admin points the tool's webhooks at the connector's URLs."""
+    """The partner's admin points the tool's webhooks at the connector's URLs, as the
+    recipes say: Zendesk signs, and a signing secret belongs to one webhook, so both
+    triggers notify the one webhook at `…/handover` (for a ticket handed over already
+    it reads the new comments); Freshdesk and Jira send the bearer secret, the comment
+    rule to `…/comments`."""
+    base = f"{live_server.url}/api/v1/connectors/{connector.pk}"
     for event, path in (("handover", "handover"), ("comment", "comments")):
-        url = f"{live_server.url}/api/v1/connectors/{connector.pk}/{path}"
         if fake.tool == "zendesk":
-            fake.connect_webhook(event, url, signing_secret=SIGNING_SECRET)
+            fake.connect_webhook(event, f"{base}/handover", signing_secret=SIGNING_SECRET)
         else:
-            fake.connect_webhook(event, url, bearer=secret)
+            fake.connect_webhook(event, f"{base}/{path}", bearer=secret)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -109,6 +122,37 @@ def test_the_tool_calls_tierdesk_for_the_handover_and_a_comment_round_trip(live,
     assert not ConnectorJob.objects.filter(status=JobStatus.FAILED).exists()
     assert not ConnectorJob.objects.filter(status=JobStatus.PENDING).exists()
     assert ConnectorJob.objects.filter(kind=JobKind.PULL).count() >= 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("tool", TOOLS)
+def test_an_incomplete_handover_is_answered_once_though_the_note_fires_the_webhook(live, tool):
+    world = build_world()
+    with serving(fake_for(tool)) as fake:
+        extra = {"signing_secret": SIGNING_SECRET} if tool == "zendesk" else {}
+        connector, secret = make_connector(world, fake, **extra)
+        external = seed(fake, complete=False)
+        connect(fake, live, connector, secret)
+        # When the agent escalates an incomplete ticket
+        fake.escalate(external.id)
+        settle(fake)
+        # Then the tool has one note listing what is missing; the note fired the tool's
+        # comment webhook (Zendesk: a handover again), which ended there
+        notes = [c for c in external.comments if "cannot take this ticket over" in c.body]
+        assert len(notes) == 1 and notes[0].public is False
+        assert [event for event, _, _ in fake.sent] == ["handover", "comment"]
+        # When the agent escalates again without changing anything: no second note
+        fake.escalate(external.id)
+        settle(fake)
+        assert len([c for c in external.comments if "cannot take" in c.body]) == 1
+        # When the agent fills a field in and escalates: a new note, without that item
+        external.custom[field_key(tool, FIELDS.index("occurred_at"))] = values()["occurred_at"]
+        fake.escalate(external.id)
+        settle(fake)
+    notes = [c.body for c in external.comments if "cannot take" in c.body]
+    assert len(notes) == 2
+    assert "When it happened" in notes[0] and "When it happened" not in notes[1]
+    assert not ConnectorLink.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
