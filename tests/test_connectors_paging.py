@@ -123,3 +123,31 @@ def test_a_handover_of_a_long_ticket_reads_on_and_loses_no_comment(
     # (the private ones stay internal in Tierdesk)
     internal = dict(link.ticket.messages.values_list("body", "internal"))
     assert all(internal[m] is (int(m[-2:]) % 2 == 1) for m in messages)
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_comments_deleted_in_bulk_on_the_tool_do_not_hide_the_new_ones(
+    world, client, allow_loopback, small_pages, tool
+):
+    with serving(fake_for(tool)) as fake:
+        connector, secret = make_connector(world, fake)
+        external = seed(fake, complete=True)
+        trigger(client, connector, secret, external.id)
+        drain()
+        ticket = ConnectorLink.objects.get(connector=connector).ticket
+        written = [fake.add_comment(external.id, f"Note {n:02}") for n in range(24)]
+        trigger(client, connector, secret, external.id, what="comment")
+        drain()
+        # Given the last read stopped on a late page, and then most comments are deleted
+        # (the page or offset kept now lies past the end of the list)
+        for comment in written[:20]:
+            fake.delete_comment(external.id, comment.id)
+        # When two more come
+        fake.add_comment(external.id, "After the clean-up")
+        fake.add_comment(external.id, "And one more")
+        trigger(client, connector, secret, external.id, what="comment")
+        drain()
+    # Then both arrive, once
+    bodies = _bodies(ticket)
+    assert bodies[-2:] == ["After the clean-up", "And one more"]
+    assert len([b for b in bodies if b.startswith("Note")]) == 24

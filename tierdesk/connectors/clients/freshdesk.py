@@ -71,6 +71,8 @@ class FreshdeskClient(Client):
         data = answer.json()
         if not isinstance(data, list):
             raise ToolError("the tool's answer has no conversations")
+        if not data and page > 1:  # conversations were deleted: the pages moved back
+            return self.comment_page(external_id, "1")
         return CommentPage(
             comments=tuple(
                 ExternalComment(

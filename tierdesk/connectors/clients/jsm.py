@@ -86,6 +86,8 @@ class JsmClient(Client):
         start = int(data.get("startAt") or start)
         following = start + len(comments)
         total = data.get("total")
+        if not comments and start > 0 and isinstance(total, int) and total <= start:
+            return self.comment_page(external_id, "0")  # comments were deleted: start over
         return CommentPage(
             comments=tuple(
                 ExternalComment(
