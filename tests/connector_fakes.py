@@ -1,116 +1,42 @@
 """Stand-ins for the partners' tools on 127.0.0.1: an `http.server` in a thread per
-test, implementing the REST endpoints Tierdesk calls, in the shapes of each tool's public
-API documentation (Zendesk Support API v2, Freshdesk API v2, Jira Cloud platform REST API
-v3). They keep tickets, comments and files in memory, check the Basic credentials, and
-record every request (method, path, headers) for the tests to inspect.
+test (tests/connector_fake_base.py), implementing the REST endpoints Tierdesk calls, in
+the shapes of each tool's public API documentation (Zendesk Support API v2, Freshdesk API
+v2, Jira Cloud platform REST API v3), paging comments as each tool does. They keep
+tickets, comments and files in memory, check the Basic credentials, record every request
+(method, path, headers), and call Tierdesk's webhook URLs themselves
+(`connect_webhook`, `send_webhooks`).
 
-`trigger()` is the other direction: what the tool's trigger, automation rule or "send web
-request" action posts to Tierdesk (the connector's URL, its bearer secret, the ticket id).
+`trigger()` is the quick way round for tests that need no live server: what the tool's
+trigger, automation rule or "send web request" action posts to Tierdesk, through
+Django's test client.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import itertools
 import json
 import re
-import threading
-from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+from tests.connector_fake_base import (
+    PNG,
+    FakeComment,
+    FakeTicket,
+    FakeTool,
+    multipart,
+    number,
+    serving,
+)
 
-
-@dataclass
-class FakeComment:
-    id: int
-    body: str
-    public: bool
-    file_ids: list[int] = field(default_factory=list)
-
-
-@dataclass
-class FakeTicket:
-    id: str
-    subject: str
-    description: str
-    status: str = "open"
-    custom: dict[str, Any] = field(default_factory=dict)
-    comments: list[FakeComment] = field(default_factory=list)
-    file_ids: list[int] = field(default_factory=list)  # on the ticket itself
-    transitions: list[str] = field(default_factory=list)
-
-
-class FakeTool:
-    """The state and the routes common to the three tools."""
-
-    tool = ""
-
-    def __init__(self, user: str, password: str):
-        self.expected_auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-        self.tickets: dict[str, FakeTicket] = {}
-        self.files: dict[int, tuple[str, bytes, str]] = {}
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
-        self.ids = itertools.count(9001)
-        self.base_url = ""
-        self.redirect_paths: set[str] = set()
-        self.lock = threading.Lock()
-
-    # What the partner's agent does in the tool
-    def add_file(self, name: str, content: bytes, content_type: str) -> int:
-        file_id = next(self.ids)
-        self.files[file_id] = (name, content, content_type)
-        return file_id
-
-    def add_comment(
-        self, ticket_id: str, body: str, *, public: bool = True, files=()
-    ) -> FakeComment:
-        comment = FakeComment(next(self.ids), body, public, [self.add_file(*f) for f in files])
-        self.tickets[ticket_id].comments.append(comment)
-        return comment
-
-    def file_url(self, file_id: int) -> str:
-        return f"{self.base_url}/files/{file_id}"
-
-    def file_json(self, file_id: int) -> dict:  # pragma: no cover - per tool
-        raise NotImplementedError
-
-    # HTTP
-    def handle(self, method: str, path: str, query: dict, headers, body: bytes):
-        if path in self.redirect_paths:
-            return 302, {"Location": "http://169.254.169.254/latest/meta-data/"}
-        if headers.get("Authorization") != self.expected_auth:
-            return 401, {"error": "Couldn't authenticate you"}
-        match = re.fullmatch(r"/files/(\d+)", path)
-        if method == "GET" and match:
-            _, content, _ = self.files[int(match[1])]
-            return 200, content
-        return self.route(method, path, query, headers, body)
-
-    def route(self, method, path, query, headers, body):  # pragma: no cover - per tool
-        raise NotImplementedError
-
-
-def _multipart(headers, body: bytes) -> tuple[dict[str, str], list[tuple[str, bytes, str]]]:
-    message = BytesParser(policy=HTTP).parsebytes(
-        f"Content-Type: {headers.get('Content-Type')}\r\n\r\n".encode() + body
-    )
-    fields: dict[str, str] = {}
-    files = []
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        filename = part.get_filename()
-        content = part.get_payload(decode=True) or b""
-        if filename:
-            files.append((filename, content, part.get_content_type()))
-        else:
-            fields[name] = content.decode()
-    return fields, files
+__all__ = [
+    "PNG",
+    "FakeComment",
+    "FakeFreshdesk",
+    "FakeJsm",
+    "FakeTicket",
+    "FakeZendesk",
+    "serving",
+    "trigger",
+]
 
 
 class FakeZendesk(FakeTool):
@@ -143,6 +69,39 @@ class FakeZendesk(FakeTool):
             "attachments": [self.file_json(f) for f in c.file_ids],
         }
 
+    def comments_page(self, ticket: FakeTicket, query: dict) -> dict:
+        """List Comments: cursor pagination with `page[size]` (at most 100; opaque
+        `page[after]` cursors, `meta.has_more`, `links.next`), else offset pagination
+        (`page`, 100 a page, `next_page`). Oldest first."""
+        path = f"{self.base_url}/api/v2/tickets/{ticket.id}/comments.json"
+        if "page[size]" not in query:
+            page = max(number(query, "page", 1), 1)
+            chunk = ticket.comments[(page - 1) * 100 : page * 100]
+            more = len(ticket.comments) > page * 100
+            return {
+                "comments": [self.comment_json(c) for c in chunk],
+                "next_page": f"{path}?page={page + 1}" if more else None,
+                "previous_page": f"{path}?page={page - 1}" if page > 1 else None,
+                "count": len(ticket.comments),
+            }
+        size = min(max(number(query, "page[size]", 100), 1), 100)
+        after = query.get("page[after]", [""])[0]
+        last = int(base64.urlsafe_b64decode(after).decode()) if after else 0
+        rest = [c for c in ticket.comments if c.id > last]
+        chunk = rest[:size]
+        cursor = base64.urlsafe_b64encode(str(chunk[-1].id).encode()).decode() if chunk else None
+        before = base64.urlsafe_b64encode(str(chunk[0].id - 1).encode()).decode() if chunk else None
+        more = len(rest) > size
+        page_url = f"{path}?page%5Bsize%5D={size}"
+        return {
+            "comments": [self.comment_json(c) for c in chunk],
+            "meta": {"has_more": more, "after_cursor": cursor, "before_cursor": before},
+            "links": {
+                "next": f"{page_url}&page%5Bafter%5D={cursor}" if more else None,
+                "prev": f"{page_url}&page%5Bbefore%5D={before}" if before else None,
+            },
+        }
+
     def route(self, method, path, query, headers, body):
         if method == "GET" and path == "/api/v2/users/me.json":
             return 200, {"user": {"id": 1, "role": "agent"}}
@@ -156,11 +115,7 @@ class FakeZendesk(FakeTool):
         if ticket is None:
             return 404, {"error": "RecordNotFound"}
         if method == "GET" and match[2]:
-            return 200, {
-                "comments": [self.comment_json(c) for c in ticket.comments],
-                "next_page": None,
-                "count": len(ticket.comments),
-            }
+            return 200, self.comments_page(ticket, query)
         if method == "GET":
             return 200, {
                 "ticket": {
@@ -184,6 +139,7 @@ class FakeZendesk(FakeTool):
                     [self.uploads[t] for t in update["comment"].get("uploads", [])],
                 )
                 ticket.comments.append(comment)
+                self._fire("comment", ticket.id)
                 events.append({"id": comment.id, "type": "Comment", "public": comment.public})
             return 200, {
                 "ticket": {"id": int(ticket.id), "status": ticket.status},
@@ -211,10 +167,20 @@ class FakeFreshdesk(FakeTool):
             "attachment_url": self.file_url(file_id),
         }
 
+    def conversation(self, c: FakeComment) -> dict:
+        return {
+            "id": c.id,
+            "body": c.body,
+            "body_text": c.body,
+            "private": not c.public,
+            "incoming": False,
+            "attachments": [self.file_json(f) for f in c.file_ids],
+        }
+
     def route(self, method, path, query, headers, body):
         if method == "GET" and path == "/api/v2/agents/me":
             return 200, {"id": 1, "contact": {"email": "agent@example.test"}}
-        match = re.fullmatch(r"/api/v2/tickets/(\d+)(/notes|/reply)?", path)
+        match = re.fullmatch(r"/api/v2/tickets/(\d+)(/notes|/reply|/conversations)?", path)
         ticket = self.tickets.get(match[1]) if match else None
         if ticket is None:
             return 404, {"code": "access_denied"}
@@ -228,25 +194,27 @@ class FakeFreshdesk(FakeTool):
                 "custom_fields": ticket.custom,
                 "attachments": [self.file_json(f) for f in ticket.file_ids],
             }
-            if query.get("include") == ["conversations"]:
-                document["conversations"] = [
-                    {
-                        "id": c.id,
-                        "body": c.body,
-                        "body_text": c.body,
-                        "private": not c.public,
-                        "incoming": False,
-                        "attachments": [self.file_json(f) for f in c.file_ids],
-                    }
-                    for c in ticket.comments
-                ]
+            if query.get("include") == ["conversations"]:  # "up to ten conversations"
+                document["conversations"] = [self.conversation(c) for c in ticket.comments[:10]]
             return 200, document
+        if method == "GET" and match[2] == "/conversations":
+            # List All Conversations of a Ticket: `page` from 1, `per_page` 30 by default,
+            # at most 100 (more is an error); a `link` header names the next page.
+            page, size = number(query, "page", 1), number(query, "per_page", 30)
+            if page < 1 or not 1 <= size <= 100:
+                return 400, {"description": "Validation failed", "errors": [{"field": "per_page"}]}
+            chunk = ticket.comments[(page - 1) * size : page * size]
+            headers = {}
+            if len(ticket.comments) > page * size:
+                following = f"{self.base_url}{path}?page={page + 1}&per_page={size}"
+                headers["Link"] = f'<{following}>; rel="next"'
+            return 200, [self.conversation(c) for c in chunk], headers
         if method == "PUT" and not match[2]:
             ticket.status = str(json.loads(body)["status"])
             return 200, {"id": int(ticket.id), "status": int(ticket.status)}
         if method == "POST" and match[2]:
             if headers.get("Content-Type", "").startswith("multipart/form-data"):
-                fields, files = _multipart(headers, body)
+                fields, files = multipart(headers, body)
                 private = fields.get("private") == "true"
             else:
                 fields, files = json.loads(body), []
@@ -267,6 +235,7 @@ class FakeJsm(FakeTool):
 
     def __init__(self, email: str, token: str):
         super().__init__(email, token)
+        self.max_results = 5000  # the most the server returns on one page
 
     def add_comment(self, ticket_id: str, body: str, *, public: bool = True, files=()):
         # Jira keeps files on the issue; a comment only mentions them.
@@ -323,13 +292,21 @@ class FakeJsm(FakeTool):
             }
             return 200, {"id": "10001", "key": ticket.id, "fields": fields}
         if method == "GET" and sub == "/comment":
+            # Get comments: a PageOfComments from `startAt`, at most `maxResults` (5000 by
+            # default, and never more than the server's own cap: Jira may give fewer)
+            start = max(number(query, "startAt", 0), 0)
+            size = min(max(number(query, "maxResults", 5000), 1), self.max_results)
+            order = query.get("orderBy", ["created"])[0]
+            if order not in ("created", "+created", "-created"):
+                return 400, {"errorMessages": ["orderBy accepts created only"]}
+            listed = ticket.comments[::-1] if order == "-created" else ticket.comments
             return 200, {
-                "startAt": 0,
-                "maxResults": 50,
+                "startAt": start,
+                "maxResults": size,
                 "total": len(ticket.comments),
                 "comments": [
                     {"id": str(c.id), "body": self.adf(c.body), "jsdPublic": c.public}
-                    for c in ticket.comments
+                    for c in listed[start : start + size]
                 ],
             }
         if method == "POST" and sub == "/comment":
@@ -343,7 +320,7 @@ class FakeJsm(FakeTool):
         if method == "POST" and sub == "/attachments":
             if headers.get("X-Atlassian-Token") != "no-check":
                 return 403, {"errorMessages": ["XSRF check failed"]}
-            _, files = _multipart(headers, body)
+            _, files = multipart(headers, body)
             stored = []
             for name, content, content_type in files:
                 file_id = self.add_file(name, content, content_type)
@@ -354,50 +331,6 @@ class FakeJsm(FakeTool):
             ticket.transitions.append(json.loads(body)["transition"]["id"])
             return 204, b""
         return 405, {"errorMessages": ["method"]}
-
-
-def _handler(tool: FakeTool):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def _serve(self):
-            parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            with tool.lock:
-                tool.requests.append((self.command, parts.path, dict(self.headers)))
-                status, answer = tool.handle(
-                    self.command, parts.path, parse_qs(parts.query), self.headers, body
-                )
-            headers = {}
-            if isinstance(answer, dict) and "Location" in answer:
-                headers, answer = answer, b""
-            data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PUT = _serve
-
-    return Handler
-
-
-@contextlib.contextmanager
-def serving(tool: FakeTool):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(tool))
-    tool.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield tool
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def trigger(client, connector, secret: str, ticket_id: str, *, what: str = "handover"):

@@ -2,16 +2,19 @@
 through the tool's REST API, map them to a ticket, and run the handover gate.
 
 Incomplete: nothing is written in Tierdesk; a private comment on the external ticket
-lists every missing item in the checklist's words. Complete: in one transaction the
-connector's agent (the partner's L1 person set on the connector) opens the ticket, the
-files go through the attachment service like any upload (type sniffed, a log must be
-text), the agent takes it and hands it over: the same gate decides again, and the L2
-ticket is linked to the external one. Everything runs as that agent, through the access
-choke point: a connector can only ever write its own partner's tickets."""
+lists every missing item in the checklist's words (unless the newest comment there is
+that same list: a trigger firing on Tierdesk's own note gets no second one).
+Complete: in one transaction the connector's agent (the partner's L1 person set on the
+connector) opens the ticket, the files go through the attachment service like any upload
+(type sniffed, a log must be text, secrets masked), the agent takes it and hands it
+over: the same gate decides again, and the L2 ticket is linked to the external one.
+Everything runs as that agent, through the access choke point: a connector can only
+ever write its own partner's tickets."""
 
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from typing import Any
 
@@ -132,13 +135,29 @@ def handover_run(job: ConnectorJob) -> None:
             problems = [(TITLES.get(m.code, m.code), m.message) for m in refused.missing]
         except InvalidInput as invalid:
             problems = [(f"Field {k}", v) for k, v in invalid.fields.items()]
+    text = missing_text(problems)
+    if _said_already(external, text):
+        return
     with transaction.atomic():
         jobs.job_add(
             connector=connector,
             kind=JobKind.COMMENT,
             external_id=external_id,
-            payload={"body": missing_text(problems), "public": False},
+            payload={"body": text, "public": False},
         )
+
+
+def _said_already(external: ExternalTicket, text: str) -> bool:
+    """The newest comment on the external ticket is this very answer: nothing changed
+    since. A trigger that fires on Tierdesk's own note (one webhook for handovers and
+    comments, without the "not the API user" condition) must not get it again, and again."""
+    if not external.comments or external.more:
+        return False
+    return _plain(external.comments[-1].body) == _plain(text)
+
+
+def _plain(text: str) -> str:
+    return " ".join(html.unescape(text).split())
 
 
 def _unsaved(connector: Connector, actor: Actor, cleaned: dict[str, Any]) -> Ticket:
@@ -153,7 +172,10 @@ def _hand_over(connector, actor, external: ExternalTicket, data, files) -> Ticke
     with sync.importing():
         ticket = services.ticket_create(actor=actor, data=data, channel=Channel.API)
         link = ConnectorLink.objects.create(
-            connector=connector, ticket=ticket, external_id=external.id
+            connector=connector,
+            ticket=ticket,
+            external_id=external.id,
+            comments_position=external.position[:500],
         )
         for file, content, kind, _ in files:
             services.attachment_add(
@@ -176,6 +198,8 @@ def _hand_over(connector, actor, external: ExternalTicket, data, files) -> Ticke
         )
         services.ticket_take(actor=actor, ticket_id=ticket.pk)
         ticket = services.ticket_hand_over(actor=actor, ticket_id=ticket.pk)
+    if external.more:  # the page cap stopped the read: the later comments come as messages
+        sync.read_on(link, external.position, more=True)
     jobs.job_add(
         connector=connector,
         kind=JobKind.COMMENT,

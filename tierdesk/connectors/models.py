@@ -116,6 +116,12 @@ class ConnectorLink(TimeStamped):
         "tickets.Ticket", on_delete=models.CASCADE, related_name="connector_link"
     )
     external_id = models.CharField(max_length=64)
+    comments_position = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Where the next read of the external comments resumes (the tool's page "
+        "or cursor).",
+    )
 
     class Meta:
         constraints = [

@@ -8,8 +8,12 @@ a public reply or a question to the customer becomes a comment on the external t
 connector's mapping.
 
 In: the tool's trigger says a comment was added; `pull_comments` reads the external
-ticket and brings each comment Tierdesk has not seen as a message of the partner's agent
-(files through the attachment service).
+ticket and its comments page by page from where the last read stopped (the link's
+position), and brings each comment Tierdesk has not seen as a message of the partner's
+agent (files through the attachment service). A read stops after the client's page cap:
+the position is saved and another PULL job reads on. Each comment is imported in its own
+transaction under a lock on the link, checked against what was seen inside it, so two
+reads at once (a retried trigger) never import one twice.
 
 Loops: what Tierdesk wrote on the tool is remembered by the id the tool gave it and
 carries a marker, so reading it back imports nothing; what Tierdesk imported is written
@@ -178,7 +182,7 @@ def pull_comments(job: ConnectorJob) -> int:
     if link is None:
         return 0
     client = client_for(job.connector)
-    external = client.fetch(link.external_id)
+    external = client.fetch(link.external_id, link.comments_position)
     seen = set(SeenItem.objects.filter(link=link).values_list("kind", "external_id"))
     actor = connector_actor_of(link)
     from tierdesk.connectors.handover import _kind
@@ -190,6 +194,8 @@ def pull_comments(job: ConnectorJob) -> int:
         fresh = [f for f in comment.files if (SeenItem.Kind.ATTACHMENT, f.id) not in seen]
         contents = [(f, client.download(f)) for f in fresh]
         with transaction.atomic(), importing():
+            if not _still_unseen(link, comment.id):
+                continue
             message = None
             if comment.body.strip() and MARKER not in comment.body:
                 message = services.message_add(
@@ -228,6 +234,8 @@ def pull_comments(job: ConnectorJob) -> int:
             continue
         content = client.download(file)
         with transaction.atomic(), importing():
+            if not _still_unseen(link, file.id, SeenItem.Kind.ATTACHMENT):
+                continue
             attachment = None
             if content:
                 attachment = services.attachment_add(
@@ -244,4 +252,27 @@ def pull_comments(job: ConnectorJob) -> int:
                 external_id=file.id,
                 local_id=attachment.pk if attachment else None,
             )
+    read_on(link, external.position, more=external.more)
     return imported
+
+
+def _still_unseen(link: ConnectorLink, external_id: str, kind=SeenItem.Kind.COMMENT) -> bool:
+    """Inside the import's transaction: lock the link (one import at a time per external
+    ticket), then check again that no other read has imported it meanwhile."""
+    ConnectorLink.objects.select_for_update().filter(pk=link.pk).first()
+    return not SeenItem.objects.filter(link=link, kind=kind, external_id=external_id).exists()
+
+
+def read_on(link: ConnectorLink, position: str, *, more: bool) -> None:
+    """Save where the next read resumes; if the page cap stopped this one, queue the next."""
+    with transaction.atomic():
+        ConnectorLink.objects.filter(pk=link.pk).update(comments_position=position[:500])
+        link.comments_position = position[:500]
+        if more:
+            jobs.job_add(
+                connector=link.connector,
+                kind=JobKind.PULL,
+                external_id=link.external_id,
+                link=link,
+                payload={"reading_on": True},
+            )

@@ -1,4 +1,11 @@
-"""What Tierdesk needs of a partner's tool, whichever it is."""
+"""What Tierdesk needs of a partner's tool, whichever it is.
+
+Comments are read page by page (each tool pages them its own way), at most `max_pages`
+pages per sync: a `CommentBatch` says where the next sync resumes (a position stored on
+the link, opaque to everyone but the tool's client) and whether pages were left for it.
+A position points at the start of the last page read, or past it where the tool's
+cursor is stable: re-reading a page costs a call, never a comment (what was seen is
+skipped by id), whereas skipping past a page whose items moved would lose one."""
 
 from __future__ import annotations
 
@@ -33,6 +40,8 @@ class ExternalTicket:
     fields: dict[str, Any] = field(default_factory=dict)
     comments: tuple[ExternalComment, ...] = ()
     files: tuple[ExternalFile, ...] = ()  # on the ticket itself (Freshdesk, Jira)
+    position: str = ""  # where the next read of the comments resumes
+    more: bool = False  # comments were left for the next read (the page cap)
 
     def all_files(self) -> list[ExternalFile]:
         found = list(self.files)
@@ -48,8 +57,28 @@ class Upload:
     content_type: str
 
 
+@dataclass(frozen=True)
+class CommentPage:
+    """One page of comments: `resume` is where a later sync restarts if it stops after
+    this page; `next` the position of the following page, None on the last one."""
+
+    comments: tuple[ExternalComment, ...]
+    resume: str
+    next: str | None
+
+
+@dataclass(frozen=True)
+class CommentBatch:
+    comments: tuple[ExternalComment, ...]
+    position: str
+    more: bool
+
+
 class Client:
     """One tool's REST API for one connector."""
+
+    page_size = 100  # the most each tool gives per page
+    max_pages = 10  # per sync; the rest is read by the next one
 
     def __init__(self, connector: Connector):
         self.connector = connector
@@ -69,11 +98,24 @@ class Client:
     def health(self) -> None:
         raise NotImplementedError
 
-    def fetch(self, external_id: str) -> ExternalTicket:
+    def fetch(self, external_id: str, position: str = "") -> ExternalTicket:
+        """The ticket, with its comments from `position` on (at most `max_pages`)."""
         raise NotImplementedError
 
-    def comments(self, external_id: str) -> list[ExternalComment]:
-        return list(self.fetch(external_id).comments)
+    def comment_page(self, external_id: str, position: str) -> CommentPage:
+        raise NotImplementedError
+
+    def comments(self, external_id: str, position: str = "") -> CommentBatch:
+        """Every comment from `position` on, page after page, up to `max_pages` pages."""
+        found: dict[str, ExternalComment] = {}
+        for _ in range(max(self.max_pages, 2)):
+            page = self.comment_page(external_id, position)
+            for comment in page.comments:
+                found.setdefault(comment.id, comment)
+            if page.next is None or not page.comments:
+                return CommentBatch(tuple(found.values()), page.resume, more=False)
+            position, resume = page.next, page.resume
+        return CommentBatch(tuple(found.values()), resume, more=True)
 
     def comment(
         self, external_id: str, body: str, *, public: bool, files: list[Upload]

@@ -1,9 +1,13 @@
 """Freshdesk REST API v2 (developers.freshdesk.com/api/).
 
-* ticket and conversations: `GET /api/v2/tickets/{id}?include=conversations` →
-  `{"subject", "description_text", "status", "custom_fields": {"cf_…": …},
-  "attachments": [{"id", "name", "content_type", "attachment_url"}],
-  "conversations": [{"id", "body_text", "private", "attachments"}]}`
+* ticket: `GET /api/v2/tickets/{id}` → `{"subject", "description_text", "status",
+  "custom_fields": {"cf_…": …}, "attachments": [{"id", "name", "content_type",
+  "attachment_url"}]}` (`?include=conversations` would add at most ten: not used)
+* conversations: `GET /api/v2/tickets/{id}/conversations?page=1&per_page=100` (pages
+  from 1, at most 100 a page, oldest first) → `[{"id", "body_text", "private",
+  "attachments"}]`; a `Link: <…page=2…>; rel="next"` header while more pages follow.
+  The position kept between syncs is the number of the last page read (read again
+  next time: it may have been partial).
 * a private note: `POST /api/v2/tickets/{id}/notes` `{"body", "private": true}`; a public
   reply: `POST /api/v2/tickets/{id}/reply` `{"body"}`; with files as multipart
   (`attachments[]`); the answer is the conversation with its `id`
@@ -14,10 +18,12 @@
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import quote
 
 from tierdesk.connectors.clients.base import (
     Client,
+    CommentPage,
     ExternalComment,
     ExternalFile,
     ExternalTicket,
@@ -38,6 +44,9 @@ def _files(items: list) -> tuple[ExternalFile, ...]:
     )
 
 
+NEXT = re.compile(r"""<[^>]*>\s*;\s*rel="?next"?""", re.IGNORECASE)
+
+
 def _html(text: str) -> str:
     return "<br>".join(html.escape(line) for line in text.splitlines())
 
@@ -52,20 +61,19 @@ class FreshdeskClient(Client):
     def health(self) -> None:
         self.call("GET", "/api/v2/agents/me")
 
-    def fetch(self, external_id: str) -> ExternalTicket:
-        data = self.call(
-            "GET", self._ticket_path(external_id), query={"include": "conversations"}
-        ).json()
-        if not isinstance(data, dict):
-            raise ToolError("the tool's answer has no ticket")
-        fields = dict(data.get("custom_fields") or {})
-        fields.update({"subject": data.get("subject"), "description": data.get("description_text")})
-        return ExternalTicket(
-            id=str(data.get("id", external_id)),
-            subject=str(data.get("subject") or ""),
-            description=str(data.get("description_text") or ""),
-            fields=fields,
-            files=_files(data.get("attachments")),
+    def comment_page(self, external_id: str, position: str) -> CommentPage:
+        page = int(position) if position.isdigit() and int(position) > 0 else 1
+        answer = self.call(
+            "GET",
+            self._ticket_path(external_id) + "/conversations",
+            query={"page": str(page), "per_page": str(min(self.page_size, 100))},
+        )
+        data = answer.json()
+        if not isinstance(data, list):
+            raise ToolError("the tool's answer has no conversations")
+        if not data and page > 1:  # conversations were deleted: the pages moved back
+            return self.comment_page(external_id, "1")
+        return CommentPage(
             comments=tuple(
                 ExternalComment(
                     id=str(c.get("id")),
@@ -73,8 +81,29 @@ class FreshdeskClient(Client):
                     public=not c.get("private", False),
                     files=_files(c.get("attachments")),
                 )
-                for c in data.get("conversations") or []
+                for c in data
+                if isinstance(c, dict)
             ),
+            resume=str(page),
+            next=str(page + 1) if NEXT.search(answer.link) else None,
+        )
+
+    def fetch(self, external_id: str, position: str = "") -> ExternalTicket:
+        data = self.call("GET", self._ticket_path(external_id)).json()
+        if not isinstance(data, dict):
+            raise ToolError("the tool's answer has no ticket")
+        fields = dict(data.get("custom_fields") or {})
+        fields.update({"subject": data.get("subject"), "description": data.get("description_text")})
+        batch = self.comments(external_id, position)
+        return ExternalTicket(
+            id=str(data.get("id", external_id)),
+            subject=str(data.get("subject") or ""),
+            description=str(data.get("description_text") or ""),
+            fields=fields,
+            files=_files(data.get("attachments")),
+            comments=batch.comments,
+            position=batch.position,
+            more=batch.more,
         )
 
     def comment(

@@ -40,6 +40,7 @@ class ToolError(Exception):
 class Answer:
     status: int
     body: bytes
+    link: str = ""  # the `Link` header (Freshdesk's next page)
 
     def json(self) -> Any:
         try:
@@ -121,6 +122,7 @@ def call(
             opener = pinned_opener(target.addresses[0])
             with opener.open(request, timeout=settings.TIERDESK_WEBHOOK_TIMEOUT) as response:
                 status = response.status
+                link = response.headers.get("Link", "")
                 content = response.read(limit)
         except urllib.error.HTTPError as exc:
             exc.close()
@@ -134,7 +136,7 @@ def call(
             raise ToolError(_describe(exc, target_url)) from None
         if len(content) >= limit:
             raise ToolError("the answer is larger than the upload limit")
-        return Answer(status=status, body=content)
+        return Answer(status=status, body=content, link=link[:2000])
     except ToolError as exc:
         error = str(exc)
         raise

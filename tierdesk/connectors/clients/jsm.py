@@ -4,8 +4,13 @@
 * issue: `GET /rest/api/3/issue/{key}` → `{"id", "key", "fields": {"summary",
   "description" (Atlassian Document Format), "attachment": [{"id", "filename", "mimeType",
   "content"}], "customfield_…": …}}`
-* comments: `GET /rest/api/3/issue/{key}/comment` → `{"comments": [{"id", "body" (ADF),
-  "jsdPublic"}]}`
+* comments: `GET /rest/api/3/issue/{key}/comment?startAt=0&maxResults=100&orderBy=created`
+  (a `PageOfComments`, oldest first) → `{"startAt", "maxResults", "total", "comments":
+  [{"id", "body" (ADF), "jsdPublic"}]}`; more follow while `startAt` + the comments
+  returned < `total` (Jira may return fewer than asked). The position kept between
+  syncs is the `startAt` of the last page read (read again next time). (The service
+  desk API's `GET /rest/servicedeskapi/request/{key}/comment` pages with `start`,
+  `limit`, `isLastPage`; the connector reads and writes through the platform API.)
 * a comment: `POST /rest/api/3/issue/{key}/comment` `{"body": ADF, "properties":
   [{"key": "sd.public.comment", "value": {"internal": true}}]}` → the comment with `id`
 * files: `POST /rest/api/3/issue/{key}/attachments` (multipart `file`,
@@ -22,6 +27,7 @@ from urllib.parse import quote
 
 from tierdesk.connectors.clients.base import (
     Client,
+    CommentPage,
     ExternalComment,
     ExternalFile,
     ExternalTicket,
@@ -66,18 +72,36 @@ class JsmClient(Client):
     def health(self) -> None:
         self.call("GET", "/rest/api/3/myself")
 
-    def comments(self, external_id: str) -> list[ExternalComment]:
-        data = self.call("GET", self._issue_path(external_id) + "/comment").json() or {}
-        return [
-            ExternalComment(
-                id=str(c.get("id")),
-                body=adf_text(c.get("body")).strip(),
-                public=bool(c.get("jsdPublic", True)),
-            )
-            for c in data.get("comments") or []
-        ]
+    def comment_page(self, external_id: str, position: str) -> CommentPage:
+        start = int(position) if position.isdigit() else 0
+        query = {
+            "startAt": str(start),
+            "maxResults": str(self.page_size),
+            "orderBy": "created",
+        }
+        data = self.call("GET", self._issue_path(external_id) + "/comment", query=query).json()
+        if not isinstance(data, dict):
+            raise ToolError("the tool's answer has no comments")
+        comments = [c for c in data.get("comments") or [] if isinstance(c, dict)]
+        start = int(data.get("startAt") or start)
+        following = start + len(comments)
+        total = data.get("total")
+        if not comments and start > 0 and isinstance(total, int) and total <= start:
+            return self.comment_page(external_id, "0")  # comments were deleted: start over
+        return CommentPage(
+            comments=tuple(
+                ExternalComment(
+                    id=str(c.get("id")),
+                    body=adf_text(c.get("body")).strip(),
+                    public=bool(c.get("jsdPublic", True)),
+                )
+                for c in comments
+            ),
+            resume=str(start),
+            next=str(following) if isinstance(total, int) and following < total else None,
+        )
 
-    def fetch(self, external_id: str) -> ExternalTicket:
+    def fetch(self, external_id: str, position: str = "") -> ExternalTicket:
         data = self.call("GET", self._issue_path(external_id)).json()
         if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
             raise ToolError("the tool's answer has no issue")
@@ -94,13 +118,16 @@ class JsmClient(Client):
             )
             for a in raw.get("attachment") or []
         )
+        batch = self.comments(external_id, position)
         return ExternalTicket(
             id=str(data.get("key") or external_id),
             subject=str(raw.get("summary") or ""),
             description=description,
             fields=fields,
             files=files,
-            comments=tuple(self.comments(external_id)),
+            comments=batch.comments,
+            position=batch.position,
+            more=batch.more,
         )
 
     def comment(

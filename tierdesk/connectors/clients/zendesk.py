@@ -2,9 +2,13 @@
 
 * ticket: `GET /api/v2/tickets/{id}.json` → `{"ticket": {"subject", "description",
   "status", "custom_fields": [{"id", "value"}]}}`
-* comments: `GET /api/v2/tickets/{id}/comments.json` → `{"comments": [{"id", "body",
-  "public", "attachments": [{"id", "file_name", "content_url", "content_type"}]}]}`
-  (the first comment is the description)
+* comments: `GET /api/v2/tickets/{id}/comments.json?page[size]=100` (cursor pagination,
+  at most 100 a page, oldest first) → `{"comments": [{"id", "body", "public",
+  "attachments": [{"id", "file_name", "content_url", "content_type"}]}], "meta":
+  {"has_more", "after_cursor", "before_cursor"}, "links": {"next", "prev"}}`; the next
+  page is `page[after]={after_cursor}` while `has_more` (the first comment is the
+  description). The position kept between syncs is the last `after_cursor`: a cursor
+  points past a comment, not at an offset, so it is stable.
 * a comment is written by updating the ticket: `PUT /api/v2/tickets/{id}.json`
   `{"ticket": {"comment": {"body", "public", "uploads": [token]}}}`; the answer's
   `audit.events` holds the new `Comment` event with its id
@@ -19,6 +23,7 @@ from urllib.parse import quote
 
 from tierdesk.connectors.clients.base import (
     Client,
+    CommentPage,
     ExternalComment,
     ExternalFile,
     ExternalTicket,
@@ -49,31 +54,48 @@ class ZendeskClient(Client):
     def health(self) -> None:
         self.call("GET", "/api/v2/users/me.json")
 
-    def comments(self, external_id: str) -> list[ExternalComment]:
-        data = self.call("GET", self._ticket_path(external_id) + "/comments.json").json() or {}
-        return [
-            ExternalComment(
-                id=str(c.get("id")),
-                body=str(c.get("body") or ""),
-                public=bool(c.get("public", True)),
-                files=_files(c.get("attachments")),
-            )
-            for c in data.get("comments") or []
-        ]
+    def comment_page(self, external_id: str, position: str) -> CommentPage:
+        query = {"page[size]": str(min(self.page_size, 100))}
+        if position:
+            query["page[after]"] = position
+        data = (
+            self.call("GET", self._ticket_path(external_id) + "/comments.json", query=query).json()
+            or {}
+        )
+        if not isinstance(data, dict):
+            raise ToolError("the tool's answer has no comments")
+        meta = data.get("meta") or {}
+        after = str(meta.get("after_cursor") or "") or position
+        return CommentPage(
+            comments=tuple(
+                ExternalComment(
+                    id=str(c.get("id")),
+                    body=str(c.get("body") or ""),
+                    public=bool(c.get("public", True)),
+                    files=_files(c.get("attachments")),
+                )
+                for c in data.get("comments") or []
+            ),
+            resume=after,
+            next=after if meta.get("has_more") and after != position else None,
+        )
 
-    def fetch(self, external_id: str) -> ExternalTicket:
+    def fetch(self, external_id: str, position: str = "") -> ExternalTicket:
         data = self.call("GET", self._ticket_path(external_id) + ".json").json() or {}
         ticket = data.get("ticket")
         if not isinstance(ticket, dict):
             raise ToolError("the tool's answer has no ticket")
         fields = {str(f.get("id")): f.get("value") for f in ticket.get("custom_fields") or []}
         fields.update({"subject": ticket.get("subject"), "description": ticket.get("description")})
+        batch = self.comments(external_id, position)
         return ExternalTicket(
             id=str(ticket.get("id", external_id)),
             subject=str(ticket.get("subject") or ""),
             description=str(ticket.get("description") or ""),
             fields=fields,
-            comments=tuple(self.comments(external_id)),
+            comments=batch.comments,
+            position=batch.position,
+            more=batch.more,
         )
 
     def comment(
