@@ -33,6 +33,30 @@ def _delete_flush(self, style, tables, *, reset_sequences=False, allow_cascade=F
 PostgresOperations.sql_flush = _delete_flush
 
 
+def _live_server_one_request_at_a_time() -> None:
+    """On SQLite the live server's request threads all share the test's one in-memory
+    connection; two requests at once (a page's poll beside a form's POST) then meet inside
+    one transaction ("cannot start a transaction within a transaction"). There, the live
+    server answers one request at a time (each connection closed after its answer); on
+    PostgreSQL each request thread has its own connection and they stay concurrent."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    if connection.vendor != "sqlite":
+        return
+
+    class SerialWSGIServer(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.connections_override = connections_override  # set by the thread's run()
+
+    LiveServerThread.server_class = SerialWSGIServer
+
+
+_live_server_one_request_at_a_time()
+
+
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
     """Each test stores attachments in its own folder; passwords hash fast in tests."""

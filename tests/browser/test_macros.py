@@ -44,7 +44,10 @@ def test_an_agent_inserts_a_macro_and_the_customer_reads_it_rendered(people: Peo
     errors: list[str] = []  # the CSP refusing a script or a style shows here
     agent.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     agent.goto(f"{site}/tickets/{ticket.number}/")
-    agent.get_by_label("Insert a macro").fill("reconnect")
+    # (the search's answer is in before the pick: a list swapped in under the pointer
+    # between press and release makes no click)
+    with agent.expect_response(lambda r: "macro_q=reconnect" in r.url):
+        agent.get_by_label("Insert a macro").fill("reconnect")
     pick = agent.get_by_role("button", name="Reconnect the credential")
     expect(pick).to_be_visible()
     pick.click()
