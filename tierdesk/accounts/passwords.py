@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -69,8 +71,10 @@ def user_inputs(user) -> list[str]:
     if user is None:
         return []
     email = getattr(user, "email", "") or ""
-    words = [email, email.split("@")[0], getattr(user, "full_name", "") or ""]
-    return [word for word in words if word]
+    name = getattr(user, "full_name", "") or ""
+    local = email.split("@")[0]
+    words = [email, local, name, *re.split(r"[._+\-]+", local), *name.split()]
+    return [word for word in words if len(word) > 2]
 
 
 def strength(password: str, user=None) -> tuple[int, str]:
