@@ -5,10 +5,12 @@ is anonymous."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import time
 
 import pytest
+from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.test import Client
 
@@ -248,3 +250,24 @@ def test_the_portal_answers_another_persons_session_with_its_branded_404(world):
 )
 def test_the_browser_is_named_from_its_user_agent(user_agent, label):
     assert browser_label(user_agent) == label
+
+
+def test_sessions_signed_in_before_the_records_are_listed_after_the_migration(world):
+    # given a session from before sign-ins were recorded (its record missing)
+    laptop = device(world, "acme_l1", FIREFOX_LINUX, "203.0.113.7")
+    old = device(world, "acme_l1", SAFARI_IPHONE, "203.0.113.8")
+    signed_in_at = old.session[SIGNED_IN_AT]
+    SignedInSession.objects.filter(session_id=old.session.session_key).delete()
+    # when the migration fills the records in
+    module = importlib.import_module("tierdesk.accounts.migrations.0007_signed_in_session_backfill")
+    module.backfill(apps, None)
+    # then it is listed, without browser and address, since its sign-in — and can be ended
+    record = record_of(old)
+    assert record.user_agent == "" and record.address is None
+    assert abs(record.started_at.timestamp() - signed_in_at) < 1
+    assert (
+        "Unknown browser"
+        in rows(laptop.get("/settings/sessions/").content.decode())[str(record.pk)]
+    )
+    laptop.post(f"/settings/sessions/{record.pk}/end/")
+    assert not signed_in(old)

@@ -100,16 +100,24 @@ class StrengthValidator:
         self.min_score = min_score
         self.max_scored = max_scored
 
+    def scores(self, password: str) -> bool:
+        return bool(password) and len(password) <= self.max_scored
+
+    def refusal(self, score: int, why: str) -> str | None:
+        """The message for a password of this score, None when it is strong enough."""
+        if score >= self.min_score:
+            return None
+        message = _("This password is too easy to guess.")
+        if why:
+            message = f"{message} {why}"
+        return f"{message} {_('Add another word or two; uncommon words are better.')}"
+
     def validate(self, password: str, user=None) -> None:
-        if not password or len(password) > self.max_scored:
+        if not self.scores(password):
             return
-        score, why = strength(password, user)
-        if score < self.min_score:
-            message = _("This password is too easy to guess.")
-            if why:
-                message = f"{message} {why}"
-            hint = _("Add another word or two; uncommon words are better.")
-            raise ValidationError(f"{message} {hint}", code="password_too_guessable")
+        message = self.refusal(*strength(password, user))
+        if message:
+            raise ValidationError(message, code="password_too_guessable")
 
     def get_help_text(self) -> str:
         return str(_("Your password must not be easy to guess: a few uncommon words work well."))

@@ -8,7 +8,10 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import (
+    get_default_password_validators,
+    validate_password,
+)
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -17,11 +20,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tierdesk.accounts import sessions, throttle
 from tierdesk.accounts.forms import PasswordChangeForm, PreferencesForm, SignInForm
-from tierdesk.accounts.passwords import STRENGTH_LABELS, strength
+from tierdesk.accounts.passwords import STRENGTH_LABELS, StrengthValidator, strength
 from tierdesk.accounts.services import user_preferences_update
 from tierdesk.core.actor import actor_for
 from tierdesk.core.errors import Forbidden, InvalidInput
@@ -177,6 +181,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"form": form}, status=status)
 
 
+MAX_SCORED = 128  # longer: refused for its length, not worth scoring
+
+
+@sensitive_post_parameters("password")
 @require_POST
 def password_strength(request: HttpRequest) -> JsonResponse:
     """The strength meter beside a new password (ASVS 2.1.8): zxcvbn's score 0-4 and the
@@ -185,15 +193,20 @@ def password_strength(request: HttpRequest) -> JsonResponse:
     password never goes into a URL), CSRF-checked, never stored, nothing logged."""
     password = request.POST.get("password", "")
     user = request.user if request.user.is_authenticated else None
-    try:
-        validate_password(password, user)
+    validators = get_default_password_validators()
+    scoring = [v for v in validators if isinstance(v, StrengthValidator)]
+    try:  # every rule but the strength, which is scored once below
+        validate_password(password, user, [v for v in validators if v not in scoring])
     except ValidationError as exc:
         problems = list(exc.messages)
     else:
         problems = []
-    score = strength(password, user)[0] if password and len(password) <= 128 else 0
+    score = 0
+    if password and len(password) <= MAX_SCORED:
+        score, why = strength(password, user)
+        problems += [m for v in scoring if v.scores(password) and (m := v.refusal(score, why))]
     if problems:
-        score = min(score, 2)
+        score = min(score, 2)  # never "good" for what the form refuses
     return JsonResponse(
         {
             "score": score,
