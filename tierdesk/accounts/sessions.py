@@ -69,16 +69,14 @@ def _store():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
-def session_record(
-    *, request, user: User, started_at: datetime | None = None, details: dict | None = None
-) -> None:
+def session_record(*, request, user: User, details: dict | None = None) -> None:
     """Record the request's session as the person's (at sign-in, `user_logged_in`; after a
     password change gave the session a new key, with the `details` it had)."""
     key = getattr(getattr(request, "session", None), "session_key", None)
     if not key or not Session.objects.filter(pk=key).exists():
         return  # a store without rows (signed cookies, cache): nothing to list
     details = details or {
-        "started_at": started_at or clock.now(),
+        "started_at": clock.now(),
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH],
         "address": client_address(request),
     }
