@@ -209,7 +209,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # At least 12 and at most 128 characters, none of the 20,000 most common passwords (Django's
-# offline list), no composition rules; never truncated (docs/security.md, V2.1).
+# offline list), not easy to guess (zxcvbn), no composition rules; never truncated
+# (docs/security.md, V2.1).
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -220,6 +221,9 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"max_length": 128},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Not easy to guess: zxcvbn's score at least 3 (10^8 guesses or more); the pages where a
+    # password is chosen show the same score as the person types (ASVS 2.1.8).
+    {"NAME": "tierdesk.accounts.passwords.StrengthValidator", "OPTIONS": {"min_score": 3}},
 ]
 
 LANGUAGE_CODE = "en"

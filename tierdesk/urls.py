@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tierdesk.accounts import session_views
 from tierdesk.accounts import views as account_views
 from tierdesk.api import api
 from tierdesk.connectors.urls import inbound_patterns as connector_inbound
@@ -58,6 +59,14 @@ urlpatterns = [
     ),
     path("settings/", account_views.profile, name="profile"),
     path("settings/password/", account_views.password_change, name="password_change"),
+    path("settings/sessions/", session_views.session_list, name="sessions"),
+    path("settings/sessions/<int:session_id>/end/", session_views.session_end, name="session-end"),
+    path(
+        "settings/sessions/end-others/",
+        session_views.sessions_end_others,
+        name="sessions-end-others",
+    ),
+    path("password-strength/", account_views.password_strength, name="password-strength"),
     path("settings/", include("tierdesk.identity.urls")),
     # The agent console (customers are sent to the portal: tickets/urls.py)
     path("", include("tierdesk.tickets.urls")),

@@ -5,3 +5,10 @@ class AccountsConfig(AppConfig):
     name = "tierdesk.accounts"
     label = "accounts"
     verbose_name = "Organisations and people"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from tierdesk.accounts.sessions import record_sign_in
+
+        user_logged_in.connect(record_sign_in, dispatch_uid="tierdesk.accounts.record_sign_in")

@@ -221,3 +221,22 @@ class ThrottleHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class SignedInSession(models.Model):
+    """What a person's list of their sessions shows beyond the session store (ASVS 3.3.4):
+    the browser and address a sign-in came from. Written at sign-in; it lives exactly as
+    long as its session row (deleted with it: sign-out, expiry, `clearsessions`, a session
+    ended from the list). The session store stays the truth on whether it is signed in."""
+
+    session = models.OneToOneField("sessions.Session", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    user_agent = models.CharField(max_length=300, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "started_at"], name="signed_in_user_started")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} since {self.started_at:%Y-%m-%d %H:%M}"

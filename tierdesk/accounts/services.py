@@ -130,7 +130,8 @@ def user_create(
             raise InvalidInput({"contract": f"must name contracts of {org.name}"})
     if password and check_password:
         try:
-            validate_password(password)
+            # The person-to-be: a password built from their address or name is refused.
+            validate_password(password, User(email=email, full_name=full_name))
         except ValidationError as exc:
             raise InvalidInput({"password": " ".join(exc.messages)}) from None
     user = User.objects.create_user(

@@ -8,17 +8,24 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.password_validation import (
+    get_default_password_validators,
+    validate_password,
+)
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
-from tierdesk.accounts import throttle
+from tierdesk.accounts import sessions, throttle
 from tierdesk.accounts.forms import PasswordChangeForm, PreferencesForm, SignInForm
+from tierdesk.accounts.passwords import STRENGTH_LABELS, StrengthValidator, strength
 from tierdesk.accounts.services import user_preferences_update
 from tierdesk.core.actor import actor_for
 from tierdesk.core.errors import Forbidden, InvalidInput
@@ -109,7 +116,11 @@ class PasswordChangeView(auth.PasswordChangeView):
         return response
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        details = sessions.session_details(self.request.session.session_key)
+        response = super().form_valid(form)  # this session gets a new key
+        sessions.session_record(request=self.request, user=form.user, details=details)
+        # The others would be signed out at their next request; end them in the store now.
+        sessions.sessions_end_others(user=form.user, keep_key=self.request.session.session_key)
         tell_password_changed(form.user, self.request)
         messages.success(
             self.request, _("Your password is changed. Every other session is signed out.")
@@ -129,6 +140,7 @@ class PasswordResetConfirmView(auth.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        sessions.sessions_end_others(user=form.user, keep_key=None)
         tell_password_changed(form.user, self.request, reset=True)
         return response
 
@@ -175,3 +187,39 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("profile")
     status = 422 if form.errors else 200
     return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+MAX_SCORED = 128  # longer: refused for its length, not worth scoring
+
+
+@sensitive_post_parameters("password")
+@require_POST
+def password_strength(request: HttpRequest) -> JsonResponse:
+    """The strength meter beside a new password (ASVS 2.1.8): zxcvbn's score 0-4 and the
+    rules' verdict on what is typed so far — the same validators the form applies, so the
+    meter never calls good what the form refuses for the signed-in person. POST only (a
+    password never goes into a URL), CSRF-checked, never stored, nothing logged."""
+    password = request.POST.get("password", "")
+    user = request.user if request.user.is_authenticated else None
+    validators = get_default_password_validators()
+    scoring = [v for v in validators if isinstance(v, StrengthValidator)]
+    try:  # every rule but the strength, which is scored once below
+        validate_password(password, user, [v for v in validators if v not in scoring])
+    except ValidationError as exc:
+        problems = list(exc.messages)
+    else:
+        problems = []
+    score = 0
+    if password and len(password) <= MAX_SCORED:
+        score, why = strength(password, user)
+        problems += [m for v in scoring if v.scores(password) and (m := v.refusal(score, why))]
+    if problems:
+        score = min(score, 2)  # never "good" for what the form refuses
+    return JsonResponse(
+        {
+            "score": score,
+            "label": str(STRENGTH_LABELS[score]),
+            "acceptable": not problems,
+            "message": " ".join(problems),
+        }
+    )

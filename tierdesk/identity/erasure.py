@@ -23,7 +23,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection, models, transaction
 from django.db.models import Q
 
-from tierdesk.accounts.models import ApiToken, ThrottleHit, User
+from tierdesk.accounts.models import ApiToken, SignedInSession, ThrottleHit, User
 from tierdesk.core.actor import SYSTEM, Actor
 from tierdesk.core.crypto import EncryptedTextField
 from tierdesk.core.errors import Conflict, Forbidden
@@ -144,6 +144,7 @@ def person_erase(*, actor: Actor, user_id: int) -> User:
         if str(s.get_decoded().get("_auth_user_id")) == str(person.pk)
     ]
     Session.objects.filter(pk__in=doomed).delete()
+    SignedInSession.objects.filter(user=person).delete()  # gone with the rows; to be sure
 
     for needle in needles:
         _sweep(needle or "", pseudonym)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tierdesk.portal import kb_views, views
+from tierdesk.portal import account_views, kb_views, views
 
 app_name = "portal"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("tickets/<int:number>/close/", views.ticket_close, name="close"),
     path("tickets/<int:number>/rate/", views.ticket_rate, name="rate"),
     path("updates/", views.updates_preference, name="updates"),
+    path("sessions/", account_views.session_list, name="sessions"),
+    path("sessions/<int:session_id>/end/", account_views.session_end, name="session-end"),
+    path("sessions/end-others/", account_views.sessions_end_others, name="sessions-end-others"),
     path("files/<int:attachment_id>/", views.attachment_file, name="file"),
     path("help/", kb_views.kb_list, name="kb"),
     path("help/<int:article_id>-<slug:slug>/", kb_views.kb_article, name="kb-article"),

@@ -89,11 +89,63 @@
     input.insertAdjacentElement("afterend", button);
   }
 
+  // The strength meter under a new password: a moment after typing stops, the server
+  // scores what is typed with the same rules the form applies (POST, CSRF token of the
+  // form; a late answer to an earlier value is dropped).
+  function wireStrength(box) {
+    var input = document.getElementById(box.getAttribute("data-strength-for"));
+    if (!input || !input.form) { return; }
+    var meter = box.querySelector("meter");
+    var label = box.querySelector("[data-strength-label]");
+    var message = box.querySelector("[data-strength-message]");
+    var token = input.form.querySelector("input[name=csrfmiddlewaretoken]");
+    var timer = null;
+    var asked = 0;
+    function show(answer) {
+      meter.value = answer.score;
+      label.textContent = answer.label;
+      message.textContent = answer.message;
+      box.setAttribute("data-score", String(answer.score));
+      box.setAttribute("data-acceptable", answer.acceptable ? "true" : "false");
+    }
+    function ask() {
+      var number = ++asked;
+      var body = new FormData();
+      body.append("password", input.value);
+      fetch(box.getAttribute("data-strength-url"), {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": token ? token.value : "" }
+      }).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (answer) {
+        if (answer && number === asked && input.value) { show(answer); }
+      }).catch(function () { /* the form still checks when it is sent */ });
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      asked += 1;
+      if (!input.value) {
+        box.hidden = true;
+        box.removeAttribute("data-score");
+        return;
+      }
+      box.hidden = false;
+      timer = setTimeout(ask, 250);
+    });
+  }
+
   function init(root) {
     root.querySelectorAll("input[type=password]").forEach(function (input) {
       if (input.dataset.wired) { return; }
       input.dataset.wired = "1";
       wireReveal(input);
+    });
+    root.querySelectorAll("[data-strength-for]").forEach(function (box) {
+      if (box.dataset.wired) { return; }
+      box.dataset.wired = "1";
+      wireStrength(box);
     });
     root.querySelectorAll("[data-platform-url]").forEach(function (input) {
       if (input.dataset.wired) { return; }
