@@ -162,10 +162,15 @@ def test_no_pepper_is_logged_or_shown_in_the_settings_of_an_error_report(
     _sign_in(client)
     client.logout()
     _sign_in(client)
-    checks.run_checks(include_deployment_checks=True)
-    # then no pepper appears in any log line
+    _use_peppers(settings, NEW)  # and a hash left with the dropped pepper is refused
+    _set_password("acme_customer@example.test")
+    _use_peppers(settings, OLD)
+    client.post("/login/", {"username": "acme_customer@example.test", "password": PASSWORD})
+    # then no pepper appears in any log line (nor in what the deployment checks say)
     assert caplog.records  # the sign-ins did log
     assert OLD not in caplog.text and NEW not in caplog.text
+    said = str(checks.run_checks(include_deployment_checks=True))
+    assert OLD not in said and NEW not in said
     # and an error report (DEBUG page, admin mail) masks the setting
     shown = SafeExceptionReporterFilter().get_safe_settings()["TIERDESK_PASSWORD_PEPPER"]
     assert OLD not in str(shown) and NEW not in str(shown)
