@@ -230,10 +230,12 @@ def test_a_new_installation_has_no_accounts(db):
 
 
 def test_passwords_are_hashed_with_argon2_and_a_random_salt():
-    # given the production hashers
+    # given the production hashers without a pepper (with one, the peppered Argon2 comes
+    # first: tests/test_password_pepper.py)
     assert configured.PASSWORD_HASHERS == [
         "django.contrib.auth.hashers.Argon2PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "tierdesk.accounts.hashers.PepperedArgon2PasswordHasher",
     ]
     hasher = Argon2PasswordHasher()
     # when one password is hashed twice

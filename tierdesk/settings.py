@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
+from tierdesk.accounts.hashers import password_hashers
 from tierdesk.core.logformat import logging_config
 from tierdesk.core.storage import s3_attachments
 
@@ -204,10 +205,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-]
+# Argon2id, over HMAC-SHA256 with a secret pepper when one is set (accounts/hashers.py).
+TIERDESK_PASSWORD_PEPPER = env_list("TIERDESK_PASSWORD_PEPPER")
+PASSWORD_HASHERS = password_hashers(TIERDESK_PASSWORD_PEPPER)
 # At least 12 and at most 128 characters, none of the 20,000 most common passwords (Django's
 # offline list), not easy to guess (zxcvbn), no composition rules; never truncated
 # (docs/security.md, V2.1).
