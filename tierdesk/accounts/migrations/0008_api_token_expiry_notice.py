@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_customers_share_contract_tickets"),
+        ("accounts", "0007_signed_in_session_backfill"),
     ]
 
     operations = [
