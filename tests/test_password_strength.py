@@ -152,3 +152,29 @@ def test_the_meter_takes_a_post_with_the_csrf_token_only():
         "/password-strength/", {"password": STRONG}, headers={"X-CSRFToken": token}
     )
     assert answer.status_code == 200 and answer.json()["acceptable"]
+
+
+def test_the_meter_answers_one_address_sixty_times_a_minute():
+    from datetime import UTC, datetime, timedelta
+
+    from django.core.cache import cache
+
+    from tierdesk.core.clock import travel_to
+
+    cache.clear()
+    browser = Client()
+    moment = datetime(2026, 12, 7, 9, 30, 5, tzinfo=UTC)
+    # given sixty checks from one address within a minute
+    with travel_to(moment):
+        answers = [browser.post("/password-strength/", {"password": "x"}) for _ in range(60)]
+        assert {a.status_code for a in answers} == {200}
+        # when a sixty-first comes in the same minute, it is refused, saying when to retry
+        refused = browser.post("/password-strength/", {"password": "x"})
+        assert refused.status_code == 429 and refused["Retry-After"] == "60"
+        assert "the form still checks" in refused.json()["message"]
+        # and another address is still answered
+        other = browser.post("/password-strength/", {"password": "x"}, REMOTE_ADDR="192.0.2.7")
+        assert other.status_code == 200
+    # then the next minute it is answered again
+    with travel_to(moment + timedelta(minutes=1)):
+        assert browser.post("/password-strength/", {"password": "x"}).status_code == 200

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Sum
 
@@ -179,6 +180,27 @@ def token_failure_record(*, address: str) -> None:
     ThrottleHit.objects.create(scope=ThrottleScope.TOKEN_ADDRESS, key=address, at=now)
     _prune(now, settings.TIERDESK_TOKEN_WINDOW)
     logger.info("API token refused (address %s)", address)
+
+
+# --- the password strength meter (the cache) ------------------------------------------
+
+STRENGTH_PER_MINUTE = 60  # the meter asks at most ~4 times a second while someone types
+
+
+def strength_admit(address: str) -> bool:
+    """Whether the strength meter scores one more password for `address` this minute.
+    Scoring costs up to ~0.1 s of CPU and the meter answers before sign-in, so this guards
+    the CPU, not an account: counted in the cache (per process with the default local
+    memory cache, across processes with a shared one), no database row per keystroke."""
+    minute = int(clock.now().timestamp() // 60)
+    key = f"tierdesk:strength:{address}:{minute}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    return count <= STRENGTH_PER_MINUTE
 
 
 # --- second-factor codes (ThrottleHit rows, per person) -------------------------------

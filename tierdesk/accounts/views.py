@@ -199,6 +199,13 @@ def password_strength(request: HttpRequest) -> JsonResponse:
     rules' verdict on what is typed so far — the same validators the form applies, so the
     meter never calls good what the form refuses for the signed-in person. POST only (a
     password never goes into a URL), CSRF-checked, never stored, nothing logged."""
+    if not throttle.strength_admit(client_address(request)):
+        refused = JsonResponse(
+            {"message": _("Too many checks for now; the form still checks the password.")},
+            status=429,
+        )
+        refused["Retry-After"] = "60"
+        return refused
     password = request.POST.get("password", "")
     user = request.user if request.user.is_authenticated else None
     validators = get_default_password_validators()
