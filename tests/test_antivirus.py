@@ -21,11 +21,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.clamd_support import EICAR, SIGNATURE, STREAM_MAX, RunningClamd, clamd_or_skip
+from tests.connector_fakes import serving, trigger
+from tests.connector_world import allow_loopback, drain, fake_for, make_connector, seed
 from tests.factories import PLAIN_LOG, ticket_at
 from tests.test_mail_support import brand, mail, smtp_server, text_of, trust_mta
 from tests.topology_support import free_port
 from tierdesk.accounts.services import token_create
 from tierdesk.chat import services as chat_services
+from tierdesk.connectors.models import ConnectorJob, ConnectorLink, JobStatus
 from tierdesk.core import antivirus
 from tierdesk.core.actor import SYSTEM
 from tierdesk.core.errors import InvalidInput
@@ -33,6 +36,8 @@ from tierdesk.mail import inbound
 from tierdesk.mail.models import HeldMail, InboundMessage
 from tierdesk.tickets.access import visible_attachments, visible_tickets
 from tierdesk.tickets.models import Attachment
+
+__all__ = ["allow_loopback"]  # a fixture
 
 API = "/api/v1"
 FOUND = f"was refused: it contains {SIGNATURE}"
@@ -321,6 +326,31 @@ def test_eicar_sent_in_a_chat_is_refused_and_not_stored(world, scanning):
         )
     assert refused.value.fields == {"file": FOUND + ".UNOFFICIAL"}
     assert not chat.files.exists()
+
+
+@pytest.mark.django_db
+def test_an_infected_file_from_a_connected_tool_is_passed_over(
+    world, client, allow_loopback, scanning
+):
+    # given a ticket handed over from Zendesk
+    with serving(fake_for("zendesk")) as fake:
+        connector, secret = make_connector(world, fake)
+        external = seed(fake, complete=True)
+        trigger(client, connector, secret, external.id)
+        drain()
+        ticket = ConnectorLink.objects.get(connector=connector).ticket
+        before = set(ticket.attachments.values_list("filename", flat=True))
+        # when the partner's agent comments there with EICAR and a clean log
+        files = [("eicar.txt", EICAR, "text/plain"), ("more.log", PLAIN_LOG, "text/plain")]
+        fake.add_comment(external.id, "Order 123, ERP 7.2", files=files)
+        trigger(client, connector, secret, external.id, what="comment")
+        drain()
+    # then the comment and the log are imported, EICAR is not, and no job is stuck on it
+    assert ticket.messages.filter(body="Order 123, ERP 7.2").exists()
+    after = set(ticket.attachments.values_list("filename", flat=True))
+    assert after - before == {"more.log"}
+    assert not ConnectorJob.objects.filter(status=JobStatus.FAILED).exists()
+    assert not ConnectorJob.objects.exclude(last_error="").exists()
 
 
 # --- deployment ------------------------------------------------------------------------
