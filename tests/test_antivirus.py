@@ -1,7 +1,7 @@
 """Every file that arrives is scanned by a real ClamAV daemon before it is stored (ASVS
 12.4.2): clamd from Debian's clamav-daemon, started here on a free port with its own
 one-signature database (tests/clamd_support.py). The EICAR test file is refused through
-the API, the console, mail and chat, and nothing of it is stored; a clean log passes; a
+the API, the console, mail, chat and a connector, and nothing of it is stored; a clean log passes; a
 scanner that is down refuses every file unless fail-open is set; a file larger than
 clamd's StreamMaxLength is refused saying so; the deploy check warns when no scanner is
 configured."""
