@@ -101,6 +101,16 @@ def test_headers_in_any_charset_are_decoded():
     assert parsing.parse(CASES["8-bit subject without encoding"][0]).subject == "Störung"
 
 
+@pytest.mark.parametrize("size", [57, 58, 59, 1000, 1001, 1002])
+def test_a_base64_attachment_comes_out_byte_for_byte(size):
+    # given attachments over several base64 lines, of every length modulo 3 (padding)
+    content = bytes(range(256)) * 4
+    raw = mail("a@example.test", "Files", attachments=[("a.bin", content[:size], "a/b")])
+    # when the mail is read, then each is whole, its last bytes included
+    [part] = parsing.parse(raw).attachments
+    assert part.content == content[:size]
+
+
 def test_multipart_without_boundary_and_missing_parts_still_read():
     raw = raw_mail(
         """

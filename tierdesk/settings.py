@@ -373,6 +373,9 @@ TIERDESK_INVITATION_TTL = timedelta(days=env_int("TIERDESK_INVITATION_DAYS", 7))
 TIERDESK_MAX_UPLOAD_BYTES = int(os.environ.get("TIERDESK_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
 TIERDESK_UPLOAD_DAY_FILES = env_int("TIERDESK_UPLOAD_DAY_FILES", 500)
 TIERDESK_UPLOAD_DAY_BYTES = env_int("TIERDESK_UPLOAD_DAY_BYTES", 2 * 1024**3)
+# ClamAV's clamd scanning every upload (core/antivirus.py): tcp://host:port or unix:///path.
+TIERDESK_CLAMD = os.environ.get("TIERDESK_CLAMD", "").strip()
+TIERDESK_CLAMD_FAIL_OPEN = env_bool("TIERDESK_CLAMD_FAIL_OPEN")
 TIERDESK_REOPEN_DAYS = int(os.environ.get("TIERDESK_REOPEN_DAYS", "14"))
 TIERDESK_RATING_LINK_DAYS = int(os.environ.get("TIERDESK_RATING_LINK_DAYS", "30"))
 # A rating at or below this (1-5) tells the support leads and offers to reopen; 0: never.

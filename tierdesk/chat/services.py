@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import io
 from datetime import timedelta
 from typing import IO, Any
 
@@ -27,7 +28,7 @@ from tierdesk.chat.models import (
     ChatStatus,
     MessageKind,
 )
-from tierdesk.core import clock
+from tierdesk.core import antivirus, clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge, WrongState
 from tierdesk.tickets.models import AttachmentKind
@@ -196,8 +197,8 @@ def _check_kind(kind: str, content_type: str) -> None:
 def chat_attach(
     *, actor: Actor, chat_id: int, file: IO[bytes] | bytes, filename: str, kind: str
 ) -> ChatMessage:
-    """A log or screenshot sent in the chat: the same size limit and sniffing as a ticket
-    attachment; a text log is redacted before it is stored."""
+    """A log or screenshot sent in the chat: the same size limit, sniffing and virus scan
+    as a ticket attachment; a text log is redacted before it is stored."""
     limit = settings.TIERDESK_MAX_UPLOAD_BYTES
     content = bytes(file) if isinstance(file, bytes | bytearray) else file.read(limit + 1)
     if len(content) > limit:
@@ -208,6 +209,8 @@ def chat_attach(
     _check_kind(kind, content_type)
     if is_text_type(content_type):
         content = _redact(content.decode("utf-8", "replace")).encode()
+    digest = hashlib.sha256(content).hexdigest()
+    antivirus.check_file(io.BytesIO(content), size=len(content), sha256=digest)  # before storing
     chat = get_chat(actor, chat_id, for_update=True)
     if chat.status == ChatStatus.ENDED:
         raise WrongState("The chat has ended.")
@@ -226,7 +229,7 @@ def chat_attach(
         filename=name,
         content_type=content_type,
         size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        sha256=digest,
     )
     stored.file.save(name, ContentFile(content), save=False)
     stored.save()

@@ -19,7 +19,7 @@ from tierdesk.connectors.clients import ToolError
 from tierdesk.connectors.models import Connector, ConnectorJob, ConnectorLink, JobKind, JobStatus
 from tierdesk.connectors.tasks import run_job_task
 from tierdesk.core import clock
-from tierdesk.core.errors import DomainError
+from tierdesk.core.errors import DomainError, ScanUnavailable
 from tierdesk.notify.webhooks import LEASE, MAX_ATTEMPTS, retry_delay
 
 logger = logging.getLogger(__name__)
@@ -135,6 +135,8 @@ def run(job_id: int) -> str | None:
         error = str(exc) or "the tool refused"
         # A 4xx other than 408/429 will not heal by waiting: give up at once.
         final = exc.status is not None and 400 <= exc.status < 500 and exc.status not in (408, 429)
+    except ScanUnavailable as exc:  # the virus scanner is down: wait for it
+        error = exc.message
     except DomainError as exc:
         error, final = str(exc.message if hasattr(exc, "message") else exc), True
     outcome = finish(job, error, clock.now(), final=final)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 from collections.abc import Iterator
 
 from django.db import transaction
@@ -32,6 +33,7 @@ from tierdesk.connectors import jobs
 from tierdesk.connectors.clients import Upload, client_for
 from tierdesk.connectors.models import ConnectorJob, ConnectorLink, JobKind, Mirrored, SeenItem
 from tierdesk.core.actor import SYSTEM
+from tierdesk.core.errors import InvalidInput, PayloadTooLarge
 from tierdesk.tickets import services
 from tierdesk.tickets.access import get_ticket, visible_attachments, visible_messages
 from tierdesk.tickets.models import Channel, EventKind, TicketEvent
@@ -47,6 +49,7 @@ MIRRORED = {
 }
 KINDS = frozenset({EventKind.MESSAGE_ADDED, EventKind.ATTACHMENT_ADDED, *MIRRORED})
 
+logger = logging.getLogger(__name__)
 _importing: contextvars.ContextVar[bool] = contextvars.ContextVar("connector_import", default=False)
 
 
@@ -185,8 +188,6 @@ def pull_comments(job: ConnectorJob) -> int:
     external = client.fetch(link.external_id, link.comments_position)
     seen = set(SeenItem.objects.filter(link=link).values_list("kind", "external_id"))
     actor = connector_actor_of(link)
-    from tierdesk.connectors.handover import _kind
-
     imported = 0
     for comment in external.comments:
         if (SeenItem.Kind.COMMENT, comment.id) in seen:
@@ -208,20 +209,14 @@ def pull_comments(job: ConnectorJob) -> int:
                 imported += 1
             for file, content in contents:
                 if content:
-                    attachment = services.attachment_add(
-                        actor=actor,
-                        ticket_id=link.ticket_id,
-                        file=content,
-                        filename=file.name,
-                        kind=_kind(content)[0],
-                        internal=False,
-                        message_id=message.pk if message else None,
+                    attachment = _attach(
+                        actor, link, file.name, content, message.pk if message else None
                     )
                     SeenItem.objects.create(
                         link=link,
                         kind=SeenItem.Kind.ATTACHMENT,
                         external_id=file.id,
-                        local_id=attachment.pk,
+                        local_id=attachment.pk if attachment else None,
                     )
             SeenItem.objects.create(
                 link=link,
@@ -236,16 +231,7 @@ def pull_comments(job: ConnectorJob) -> int:
         with transaction.atomic(), importing():
             if not _still_unseen(link, file.id, SeenItem.Kind.ATTACHMENT):
                 continue
-            attachment = None
-            if content:
-                attachment = services.attachment_add(
-                    actor=actor,
-                    ticket_id=link.ticket_id,
-                    file=content,
-                    filename=file.name,
-                    kind=_kind(content)[0],
-                    internal=False,
-                )
+            attachment = _attach(actor, link, file.name, content, None) if content else None
             SeenItem.objects.create(
                 link=link,
                 kind=SeenItem.Kind.ATTACHMENT,
@@ -254,6 +240,27 @@ def pull_comments(job: ConnectorJob) -> int:
             )
     read_on(link, external.position, more=external.more)
     return imported
+
+
+def _attach(actor, link: ConnectorLink, name: str, content: bytes, message_id: int | None):
+    """A file of the external ticket, or None when Tierdesk refuses it for good (infected,
+    too large): it is logged and passed over, so it cannot stop the comments after it. A
+    virus scanner that is down raises (ScanUnavailable): the job is tried again."""
+    from tierdesk.connectors.handover import _kind
+
+    try:
+        return services.attachment_add(
+            actor=actor,
+            ticket_id=link.ticket_id,
+            file=content,
+            filename=name,
+            kind=_kind(content)[0],
+            internal=False,
+            message_id=message_id,
+        )
+    except (InvalidInput, PayloadTooLarge) as exc:
+        logger.warning("connector link %s: a file was refused: %s", link.pk, exc.message)
+        return None
 
 
 def _still_unseen(link: ConnectorLink, external_id: str, kind=SeenItem.Kind.COMMENT) -> bool:

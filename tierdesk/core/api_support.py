@@ -68,6 +68,7 @@ ErrorCode = api_enum(
         "throttled",
         "insufficient_scope",
         "builtin_rule",
+        "scan_unavailable",
     ),
     doc="The stable code of an error answer.",
 )

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from tierdesk.core import security  # noqa: F401 - registers the deploy checks
+        from tierdesk.core import antivirus, security  # noqa: F401 - register deploy checks
         from tierdesk.core.logcontext import connect_task_signals
         from tierdesk.core.middleware import stamp_sign_in
 

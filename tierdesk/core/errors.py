@@ -114,6 +114,22 @@ class PayloadTooLarge(DomainError):
     code = "too_large"
 
 
+class ScanUnavailable(DomainError):
+    """An upload could not be scanned for viruses (`core/antivirus.py`): the scanner is
+    down or gave no usable answer. Nothing is stored; trying again later may succeed."""
+
+    status = 503
+    code = "scan_unavailable"
+    retry_after = 60
+
+    def __init__(self, message: str = ""):
+        super().__init__(
+            message
+            or "The file could not be scanned for viruses, so it was not stored; "
+            "try again in a few minutes."
+        )
+
+
 class UnsupportedMediaType(DomainError):
     status = 415
     code = "unsupported_media_type"

@@ -37,8 +37,8 @@ copies kept — the held mail, the `.eml` — are scrubbed first (`scrub.scrub_m
 subject recorded for dedup is redacted.
 
 Anything that fails while routing rolls the whole mail back and holds it with the
-reason; only a database that cannot be reached raises `TemporaryFailure` (exit 75 for
-the MTA; the IMAP fetch leaves the mail for next time).
+reason; only a database or a virus scanner that cannot be reached raises
+`TemporaryFailure` (exit 75 for the MTA; the IMAP fetch leaves the mail for next time).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from django.db.models import Q
 
 from tierdesk.accounts.models import Organisation, OrgKind
 from tierdesk.core import clock
+from tierdesk.core.errors import ScanUnavailable
 from tierdesk.core.redaction import redact_text
 from tierdesk.mail import authentication, parsing
 from tierdesk.mail.models import HeldMail, HeldReason, InboundMessage, InboundOutcome, Mailbox
@@ -65,7 +66,8 @@ logger = logging.getLogger(__name__)
 DNS_TXT = None
 DUPLICATE = "duplicate"
 HELD = "held"
-TEMPORARY = (OperationalError, InterfaceError)
+# An unreachable database, or virus scanner (core/antivirus.py): the mail waits.
+TEMPORARY = (OperationalError, InterfaceError, ScanUnavailable)
 
 
 # What the writer wrote; trace headers (Received, Delivered-To, Return-Path,

@@ -274,8 +274,11 @@ def _payload(part: email.message.Message) -> bytes:
     raw = part.get_payload()
     cte = (part.get("Content-Transfer-Encoding") or "").strip().lower()
     if cte == "base64" and isinstance(raw, str):
+        # Line breaks are part of base64 in mail (76 characters a line): strict decoding
+        # takes the characters between them, padding included.
+        encoded = re.sub(r"[ \t\r\n]+", "", raw).encode("ascii", "surrogateescape")
         try:
-            return binascii.a2b_base64(raw.encode("ascii", "surrogateescape"), strict_mode=True)
+            return binascii.a2b_base64(encoded, strict_mode=True)
         except (binascii.Error, ValueError):
             return _lenient_base64(raw)
     try:

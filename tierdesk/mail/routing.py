@@ -26,7 +26,7 @@ from django.conf import settings
 from tierdesk.accounts.models import Organisation, OrgKind, User
 from tierdesk.core import clock
 from tierdesk.core.actor import SYSTEM, Actor, actor_for
-from tierdesk.core.errors import DomainError, InvalidInput
+from tierdesk.core.errors import DomainError, InvalidInput, ScanUnavailable
 from tierdesk.directory.platform import PlatformUrlError, parse_platform_url
 from tierdesk.mail import authentication, notifications, parsing
 from tierdesk.mail.authentication import Verdict
@@ -280,6 +280,8 @@ def _attach(parsed, raw: bytes, log, actor: Actor, ticket: Ticket, *, message_id
                 kind=_kind_for(part.filename, part.content),
                 message_id=message_id,
             )
+        except ScanUnavailable:
+            raise  # the whole mail waits for the scanner (inbound.TEMPORARY)
         except DomainError as exc:
             reason = "; ".join(getattr(exc, "fields", {}).values()) or exc.message
             refused.append((part.filename, reason))
@@ -288,15 +290,18 @@ def _attach(parsed, raw: bytes, log, actor: Actor, ticket: Ticket, *, message_id
     original = scrub_mail(original)  # the kept original holds no secret either
     if len(original) <= limit:
         stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-        tickets.attachment_add(
-            actor=SYSTEM,
-            ticket_id=ticket.pk,
-            file=original,
-            filename=f"mail-{stamp}.eml",
-            kind=AttachmentKind.OTHER,
-            internal=True,
-            message_id=message_id,
-        )
+        # The virus scanner looks into the mail's parts too: an original carrying an
+        # infected file is not kept (its parts were refused, and the sender is told).
+        with contextlib.suppress(InvalidInput):
+            tickets.attachment_add(
+                actor=SYSTEM,
+                ticket_id=ticket.pk,
+                file=original,
+                filename=f"mail-{stamp}.eml",
+                kind=AttachmentKind.OTHER,
+                internal=True,
+                message_id=message_id,
+            )
     if refused:
         _tell_refused(parsed, log, ticket, refused)
 

@@ -13,6 +13,7 @@ from ninja.responses import Status
 from tierdesk.core.actor import Actor
 from tierdesk.core.api_support import (
     READ_ERRORS,
+    RETRY_AFTER,
     accepts,
     errors,
     header,
@@ -96,11 +97,18 @@ UPLOAD_EXAMPLE = {"file": "execution.log", "kind": "log", "internal": False}
 
 @router.post(
     "/tickets/{ticket_id}/attachments",
-    response={201: AttachmentOut, **errors(400, 401, 403, 404, 409, 413, 415, 422)},
+    response={201: AttachmentOut, **errors(400, 401, 403, 404, 409, 413, 415, 422, 503)},
     summary="Upload a log, screenshot or other file (multipart/form-data)",
+    description="The file is scanned for viruses before it is stored: an infected file is "
+    "refused (422 naming `file`); while the scanner cannot be asked, every file is refused "
+    "(503 `scan_unavailable` with Retry-After).",
     operation_id="attachment_upload",
     tags=["attachments"],
-    openapi_extra=openapi_extra(examples={"log": UPLOAD_EXAMPLE}, media_type="multipart/form-data"),
+    openapi_extra=openapi_extra(
+        headers={503: {"Retry-After": RETRY_AFTER}},
+        examples={"log": UPLOAD_EXAMPLE},
+        media_type="multipart/form-data",
+    ),
 )
 @decorate_view(accepts("multipart/form-data"))
 def upload_attachment(

@@ -2,7 +2,10 @@
 
 Text (a log, JSON, a mail) is streamed through the redactor, so what is stored — and
 what its SHA-256 and size describe — is the masked text; the unmasked bytes only ever
-pass through memory a chunk at a time. Other files are copied as they are."""
+pass through memory a chunk at a time. Other files are copied as they are. What is to be
+stored is then streamed to the virus scanner (`core.antivirus`), the one place every
+surface's files pass (web, portal, API, mail, chat handover, connectors): an infected file,
+or any file while the scanner cannot be asked, is refused before anything is stored."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from typing import IO
 
 from django.core.files import File
 
+from tierdesk.core import antivirus
 from tierdesk.core.errors import InvalidInput, PayloadTooLarge
 from tierdesk.core.redaction import CHUNK, redact_file
 from tierdesk.tickets.sniff import is_text_type, sniff_content_type
@@ -89,10 +93,16 @@ def prepare(file: IO[bytes] | bytes, *, limit: int) -> Upload:
         while data := reader.read(CHUNK):
             target.write(data)
     spool.seek(0)
+    digest = target.digest.hexdigest()
+    try:
+        antivirus.check_file(spool, size=target.size, sha256=digest)
+    except BaseException:
+        spool.close()
+        raise
     return Upload(
         file=File(spool, name="upload"),
         content_type=content_type,
         size=target.size,
-        sha256=target.digest.hexdigest(),
+        sha256=digest,
         redactions=redactions,
     )
