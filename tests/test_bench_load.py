@@ -10,9 +10,10 @@ import pytest
 from django.db import connection
 
 from tierdesk.accounts.models import Organisation, User
-from tierdesk.benchdata import load, people
+from tierdesk.benchdata import load
 from tierdesk.benchdata.guard import MARKER, Refused
-from tierdesk.benchdata.story import OPEN_SPREAD, RARE_EVERY
+from tierdesk.benchdata.names import RARE_EVERY, email
+from tierdesk.benchdata.story import OPEN_SPREAD
 from tierdesk.cli import main
 from tierdesk.core.actor import SYSTEM, actor_for
 from tierdesk.search import selectors as search
@@ -113,13 +114,13 @@ def test_open_tickets_have_their_clocks_and_deadlines(loaded):
 
 @postgres_only
 def test_the_queues_and_search_find_them_through_the_access_layer(loaded):
-    l2 = actor_for(User.objects.get(email=people.email("l2_agent", 1)))
+    l2 = actor_for(User.objects.get(email=email("l2_agent", 1)))
     intake = visible_tickets(SYSTEM).filter(level=2, status="new")
     queue = queue_tickets(l2, "l2_intake", QueueFilters())
     assert queue.count() == intake.count() > 0
     page, _cursor = queue_page(queue, limit=5)
     assert [t.next_deadline for t in page] == sorted(t.next_deadline for t in page)
-    l1 = actor_for(User.objects.get(email=people.email("l1_agent", 1, 1)))
+    l1 = actor_for(User.objects.get(email=email("l1_agent", 1, 1)))
     mine = queue_tickets(l1, "l1_new", QueueFilters())
     assert mine.count() > 0
     assert set(mine.values_list("partner_id", flat=True)) == {l1.org_id}

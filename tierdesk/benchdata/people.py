@@ -12,13 +12,10 @@ from datetime import datetime, timedelta
 from django.contrib.auth.hashers import make_password
 
 from tierdesk.accounts.models import Membership, Organisation, User
+from tierdesk.benchdata.names import PASSWORD, email
 from tierdesk.benchdata.rows import Table, restart_identity
 from tierdesk.directory.models import Contract, Flow, Workspace
 
-# The password of the first person of each role (the benchmark signs in as them); every
-# other generated person has none. Bench databases only.
-PASSWORD = "bench-password-1"
-DOMAIN = "bench.example"
 PLANS = ("basic", "standard", "premium", "enterprise")
 VENDOR_STAFF = (("l2_agent", 12), ("support_lead", 2), ("l3_engineer", 5), ("admin", 1))
 CONTRACTS_PER_PARTNER, WORKSPACES_PER_CONTRACT, FLOWS_PER_WORKSPACE = 3, 2, 4
@@ -37,12 +34,6 @@ FLOW_NAMES = (
 
 def platform_id(*parts) -> str:
     return hashlib.md5(":".join(map(str, parts)).encode()).hexdigest()[:24]  # noqa: S324
-
-
-def email(role: str, n: int, partner: int | None = None) -> str:
-    """The generated person's address: `l2-1@bench.example`, `customer-3-17@…`."""
-    where = f"{partner}-" if partner is not None else ""
-    return f"{role.replace('_', '-')}-{where}{n}@{DOMAIN}"
 
 
 @dataclass

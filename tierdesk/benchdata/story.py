@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tierdesk.benchdata.names import RARE_EVERY
 from tierdesk.benchdata.people import FLOW_NAMES, Partner, World
 
 # Every open ticket is one of these (level, status, weight): every level and every open
@@ -24,7 +25,6 @@ OPEN_SPREAD = (
     (3, "in_progress", 10),
 )
 OPEN_SHARE = 0.2
-RARE_EVERY = 20_000  # "lantern<k>": one ticket in RARE_EVERY carries each rare word
 PRIORITIES = (("low", 20), ("normal", 50), ("high", 22), ("urgent", 8))
 # (short title, sentence with {ms}, log line, resolution cause)
 ERRORS = (
