@@ -108,8 +108,16 @@ def raw_inserts(dsn: str, concurrency: int, seconds: float) -> dict:
 
 # --- processes ----------------------------------------------------------------------------
 def children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
+    """The processes whose parent is `pid` (gunicorn's workers under its arbiter)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return sorted(found)
 
 
 def cpu_seconds(pid: int) -> float:

@@ -52,6 +52,9 @@ def _empty() -> None:
 
     roots = ["accounts_organisation", "accounts_user", "directory_contract", "tickets_ticket"]
     with connection.cursor() as cur:
+        # Rows written earlier in the same transaction (a caller's: a test) leave deferred
+        # foreign-key checks pending, and PostgreSQL truncates no table with pending ones.
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cur.execute(f"TRUNCATE {', '.join(roots)} RESTART IDENTITY CASCADE")
         cur.execute("DELETE FROM django_session")
         cur.execute(f'DELETE FROM "{Sequence._meta.db_table}" WHERE name = %s', ["ticket"])
