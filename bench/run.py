@@ -111,15 +111,17 @@ class Served:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        for _ in range(240):
+        deadline = time.monotonic() + 300  # collectstatic and two cold workers, under load
+        while True:
             try:
-                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                if requests.get(f"{self.url}/healthz", timeout=30).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the server did not answer on {self.url}/healthz")
             time.sleep(0.5)
-        else:
-            raise RuntimeError(f"the server did not answer on {self.url}/healthz")
 
     @property
     def web_workers(self) -> list[int]:
@@ -362,24 +364,26 @@ def main(argv=None) -> int:
     var = REPO / "var" / "bench"
     var.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
-    runs = {str(n): measure(n, args, var) for n in sizes}
-    data = {
-        "date": started.isoformat(timespec="seconds"),
-        "machine": machine(args.postgres),
-        "settings": {
-            "w1_seconds": args.seconds,
-            "concurrency": args.concurrency,
-            "repeat": args.repeat,
-        },
-        **summary(runs),
-        "sizes": runs,
-    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / started.strftime("%Y-%m-%d")
-    stem.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown(data))
-    print(f"wrote {stem}.json and {stem}.md")
+    runs: dict[str, dict] = {}
+    for n in sizes:  # written after each size: a failure later keeps what was measured
+        runs[str(n)] = measure(n, args, var)
+        data = {
+            "date": started.isoformat(timespec="seconds"),
+            "machine": machine(args.postgres),
+            "settings": {
+                "w1_seconds": args.seconds,
+                "concurrency": args.concurrency,
+                "repeat": args.repeat,
+            },
+            **summary(runs),
+            "sizes": runs,
+        }
+        stem.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n")
+        stem.with_suffix(".md").write_text(markdown(data))
+        print(f"wrote {stem}.json and {stem}.md")
     return 0
 
 
