@@ -33,6 +33,7 @@ class Summary:
     people: int = 0
     partners: int = 0
     rows: dict[str, int] = field(default_factory=dict)
+    copy_seconds: dict[str, float] = field(default_factory=dict)  # per table
 
     def lines(self) -> list[str]:
         rate = self.tickets / self.seconds if self.seconds else 0
@@ -41,7 +42,10 @@ class Summary:
             f"{self.tickets:,} tickets in {self.seconds:.1f} s ({rate:,.0f} tickets/s, "
             f"{total:,} rows; {self.partners} partners, {self.people:,} people)"
         ]
-        out += [f"  {table:<32} {count:>12,}" for table, count in sorted(self.rows.items())]
+        out += [
+            f"  {table:<32} {count:>12,} rows {self.copy_seconds.get(table, 0):8.1f} s COPY"
+            for table, count in sorted(self.rows.items())
+        ]
         return out
 
 
@@ -111,8 +115,9 @@ def load(
         for index in range(start, min(tickets, start + chunk)):
             part.add(teller.story(index))
         with transaction.atomic():
-            for table, count in part.write().items():
+            for table, (count, took) in part.write().items():
                 summary.rows[table] = summary.rows.get(table, 0) + count
+                summary.copy_seconds[table] = summary.copy_seconds.get(table, 0) + took
         done = min(tickets, start + chunk)
         elapsed = time.perf_counter() - started
         progress(f"{done:,} / {tickets:,} tickets, {elapsed:.0f} s")
