@@ -14,11 +14,12 @@ PYTEST_ARGS ?= -q
 # Tests keep their files (secret key, SQLite file for checks) away from the demo's var/.
 TEST_ENV := TIERDESK_VAR_DIR=var/test
 
-.PHONY: help install demo serve worker test test-sqlite test-postgres lint migrations-check docs clean
+.PHONY: help install demo serve worker test test-sqlite test-postgres lint migrations-check docs bench clean
 
 help:
 	@echo "make demo    install, migrate, load the demo data, serve on http://127.0.0.1:8000 with a worker"
 	@echo "make test    ruff, makemigrations --check, pytest on SQLite, then on PostgreSQL"
+	@echo "make bench   benchmarks over HTTP on PostgreSQL (BENCH_SIZES=\"10000 100000 1000000\")"
 	@echo "make lint | docs | clean"
 
 $(PY):
@@ -89,6 +90,13 @@ test: lint migrations-check install
 
 docs: install
 	$(TIERDESK) docs
+
+# For each size: the database tierdesk_bench_<N> (filled by `tierdesk bench-load`, reused
+# when it holds N tickets), served with gunicorn, measured over HTTP; the figures go to
+# bench/results/<date>.json and .md (bench/README.md).
+BENCH_SIZES ?= 10000 100000 1000000
+bench: install
+	$(PY) bench/run.py --sizes "$(BENCH_SIZES)" --postgres $(POSTGRES_URL)
 
 clean:
 	rm -rf var/test var/test-sqlite* var/test-postgres* var/test-*.log build dist .pytest_cache .ruff_cache .mypy_cache .hypothesis *.egg-info

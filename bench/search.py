@@ -5,19 +5,20 @@
 
 It works in its own database (default `tierdesk_bench_search` on the local PostgreSQL,
 created if missing, migrated, and refilled when the volume differs), never in the
-application's. Tickets of twenty partners and their search documents are generated with
-set-based SQL (`generate_series`), as `search.services.document_refresh` leaves them:
-every document holds the common words of a failing flow, a word shared by one ticket in
-20,000 (`lantern<k>`), a 24-hex flow ID and the ticket's references.
+application's. The data is `tierdesk bench-load`'s (`tierdesk/benchdata/`, the same
+generator `make bench` uses): tickets of many partners over two years with their
+messages, logs and search documents as `search.services.document_refresh` leaves them;
+every description holds the common word `orders`, a word shared by one ticket in 20,000
+(`lantern<k>`), one error in six "request to the gateway", and the document the ticket's
+references and platform IDs.
 
 Then `GET /api/v1/search?q=…` is called through Django's test client — the whole API
 path: authentication, the access subquery, the query, the snippets, the JSON — as an L2
 agent (sees every ticket), as a partner's L1 agent (sees one partner's) and as one of
-that partner's customers (CUSTOMER_TICKETS of its tickets, spread over its history, are
-theirs: a common word's newest matches are not theirs), for a
-common word, a rare word, a phrase with a filter, a ticket reference and a piece of a
-flow ID. It reports the median and the 95th percentile of `--repeat` calls of each, and
-the machine's load average before and after (the figures depend on what else runs).
+that partner's customers (about ten tickets over the two years), for a common word, a
+rare word, a phrase with a filter, a ticket reference and a piece of a flow ID. It
+reports the median and the 95th percentile of `--repeat` calls of each, and the
+machine's load average before and after (the figures depend on what else runs).
 """
 
 from __future__ import annotations
@@ -31,9 +32,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-PARTNERS = 20
-RARE_EVERY = 20_000
-CUSTOMER_TICKETS = 40
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -71,93 +69,16 @@ def setup_django(url: str) -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def people():
-    """The partners, an L2 agent, and an L1 agent and a customer of the first partner."""
-    from tierdesk.accounts.models import Organisation, User
-    from tierdesk.accounts.services import organisation_create, user_create
+def people() -> dict:
+    """The L2 agent, an L1 agent of the first partner and one of its customers."""
+    from tierdesk.accounts.models import User
+    from tierdesk.benchdata.names import email
 
-    if not Organisation.objects.filter(kind="vendor").exists():
-        organisation_create(name="Bench vendor", kind="vendor", display_name="Vendor")
-    partners = []
-    for n in range(PARTNERS):
-        org = Organisation.objects.filter(name=f"Bench partner {n}").first()
-        partners.append(org or organisation_create(name=f"Bench partner {n}", kind="partner"))
-    vendor = Organisation.objects.get(kind="vendor")
-    users = {}
-    for key, org, role in (
-        ("l2", vendor, "l2_agent"),
-        ("l1", partners[0], "l1_agent"),
-        ("customer", partners[0], "customer"),
-    ):
-        email = f"bench-{key}@example.test"
-        users[key] = User.objects.filter(email=email).first() or user_create(
-            email=email, organisation=org, role=role, password="bench-password-1"
-        )
-    return partners, users
-
-
-def generate(n: int, partners) -> None:
-    from django.db import connection, transaction
-
-    from tierdesk.search.models import ErrorSignature, SearchDocument
-    from tierdesk.tickets.models import Ticket
-
-    t0 = time.perf_counter()
-    ids = "ARRAY[" + ", ".join(str(p.pk) for p in partners) + "]"
-    partner = f"({ids})[1 + g % {PARTNERS}]"
-    with transaction.atomic(), connection.cursor() as cur:
-        for model in (ErrorSignature, SearchDocument, Ticket):
-            cur.execute(f'TRUNCATE "{model._meta.db_table}" CASCADE')
-        cur.execute(
-            'INSERT INTO "tickets_ticket" (created_at, updated_at, number, title, partner_id, '
-            "contract_id, workspace_id, flow_id, flow_version, no_flow_reason, description, "
-            "expected_behaviour, actual_behaviour, steps_to_reproduce, reproducibility, "
-            "context, blocker_impact, check_connectivity, check_credentials, pasted_log, "
-            "no_logs_reason, incident, priority, level, status, resolution, "
-            "resolution_cause, version, sla_at_risk, sla_breached) "
-            "SELECT now(), now(), 100000 + g, 'Orders sync fails with 401 ' || g, "
-            f"{partner}, '', '', substr(md5(g::text), 1, 24), '', '', "
-            "'Generated for the search benchmark.', '', '', '', '', '', '', '', '', '', '', "
-            "false, 'normal', 1 + g % 3, "
-            "(ARRAY['new','in_progress','waiting_on_customer','resolved','closed'])[1 + g % 5], "
-            "'', '', 1, false, false "
-            f"FROM generate_series(0, {n - 1}) AS g"
-        )
-        cur.execute(
-            'INSERT INTO "search_searchdocument" (ticket_id, partner_id, customer_id, status, '
-            "level, flow_id, max_log_level, title, public_body, staff_body, ids, updated_at) "
-            "SELECT t.id, t.partner_id, NULL, t.status, t.level, t.flow_id, 50, t.title, "
-            "'Since this morning every execution of the orders flow fails. The HTTP step "
-            "answers 401 Unauthorized from the ERP. Request to the gateway failed after ' "
-            f"|| (t.number % 997) || ' ms. Customer mentions lantern' || (t.number % {RARE_EVERY})"
-            " || ' in the mapping.', 'Internal: check the contract renewal.', "
-            "t.number || ' #' || t.number || ' TD-' || t.number || ' ' || t.flow_id, now() "
-            'FROM "tickets_ticket" t'
-        )
-    with connection.cursor() as cur:
-        for model in (Ticket, SearchDocument):
-            cur.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
-    print(f"generated {n:,} tickets with their documents in {time.perf_counter() - t0:.1f} s")
-
-
-def give_customer_tickets(n: int, partner, customer) -> None:
-    """CUSTOMER_TICKETS of the partner's tickets, evenly spread over its history, become
-    the customer's (idempotent)."""
-    from django.db import connection, transaction
-
-    step = max(PARTNERS, n // CUSTOMER_TICKETS // PARTNERS * PARTNERS)
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(
-            'UPDATE "tickets_ticket" SET customer_id = %s WHERE partner_id = %s '
-            "AND (number - 100000) %% %s = 0 AND customer_id IS DISTINCT FROM %s",
-            [customer.pk, partner.pk, step, customer.pk],
-        )
-        cur.execute(
-            'UPDATE "search_searchdocument" d SET customer_id = t.customer_id FROM '
-            '"tickets_ticket" t WHERE t.id = d.ticket_id AND t.customer_id = %s '
-            "AND d.customer_id IS DISTINCT FROM t.customer_id",
-            [customer.pk],
-        )
+    return {
+        "l2": User.objects.get(email=email("l2_agent", 1)),
+        "l1": User.objects.get(email=email("l1_agent", 1, 1)),
+        "customer": User.objects.get(email=email("customer", 1, 1)),
+    }
 
 
 def count() -> int:
@@ -171,18 +92,22 @@ def run(args: argparse.Namespace) -> int:
     setup_django(args.database_url)
     from django.test import Client
 
-    partners, users = people()
-    if args.regenerate or count() != args.tickets:
-        generate(args.tickets, partners)
-    give_customer_tickets(args.tickets, partners[0], users["customer"])
-    sample = 100000 + args.tickets // 2
-    flow_piece = __import__("hashlib").md5(str(args.tickets // 2).encode()).hexdigest()[:10]
+    from tierdesk.benchdata import load
+    from tierdesk.benchdata.guard import check_database
+    from tierdesk.benchdata.names import RARE_EVERY
+    from tierdesk.core.actor import SYSTEM
+    from tierdesk.tickets.access import visible_tickets
+
+    if args.regenerate or check_database() != args.tickets:
+        print(load(args.tickets, progress=print).lines()[0])
+    users = people()
+    sample = visible_tickets(SYSTEM).get(pk=args.tickets // 2 + 1)
     queries = [
         ("common word", "orders"),
-        ("rare word (1 in 20,000)", "lantern4711"),
+        ("rare word (1 in 20,000)", f"lantern{sample.number % RARE_EVERY}"),
         ("phrase + filter", '"request to the gateway" status:open'),
-        ("reference", f"TD-{sample}"),
-        ("piece of a flow ID", flow_piece),
+        ("reference", sample.reference),
+        ("piece of a flow ID", sample.flow_id[:10]),
     ]
     print(f"{count():,} tickets; {args.repeat} calls each; milliseconds through the API")
     print("load average (1, 5, 15 min) before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))

@@ -23,6 +23,7 @@ Services are atomic, so a refused command leaves nothing half-written.
     tierdesk secrets rotate                re-encrypt stored secrets with the first key
     tierdesk redact-backfill [--dry-run]   mask secrets stored before redaction (cli/redact.py)
     tierdesk sbom [--output FILE]          the software bill of materials (CycloneDX JSON)
+    tierdesk bench-load --tickets N        benchmark volumes into an empty PostgreSQL database
 """
 
 from __future__ import annotations
@@ -332,13 +333,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--format", choices=("json", "csv"), help="default: from the file")
 
-    from tierdesk.cli import calendar, keys, mail, redact, sbom
+    from tierdesk.cli import bench, calendar, keys, mail, redact, sbom
 
     mail.add_commands(sub, _command)
     calendar.add_commands(sub, _command)
     keys.add_commands(sub, _command)
     sbom.add_commands(sub, _command)
     redact.add_commands(sub, _command)
+    bench.add_commands(sub, _command)
     return parser
 
 
