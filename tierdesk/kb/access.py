@@ -48,6 +48,16 @@ def get_article(actor: Actor, article_id: int) -> Article:
         raise NotFound("Article not found.") from None
 
 
+def may_manage_categories(actor: Actor) -> bool:
+    """Categories are shared by every partner: the vendor staff who write public articles
+    (L2, support leads, admins) manage them; partner admins file their articles in them."""
+    return actor.is_system or (
+        actor.is_vendor
+        and not actor.is_customer
+        and actor.role in (Role.ADMIN, Role.SUPPORT_LEAD, Role.L2_AGENT)
+    )
+
+
 def may_edit(actor: Actor, article: Article | None = None) -> bool:
     """Vendor staff edit every article; a partner admin their own partner's articles."""
     if actor.is_system:

@@ -1,4 +1,5 @@
-"""Every write of the knowledge base: `article_create`, `article_update`, `category_create`.
+"""Every write of the knowledge base: `article_create`, `article_update`; categories:
+`category_create`, `category_rename`, `category_delete` (vendor staff only).
 
 Each call runs in one transaction and writes one revision (author, unified diff).
 Refusals: InvalidInput (422, naming the field), Forbidden (the role may not edit),
@@ -16,7 +17,7 @@ from django.utils.text import slugify
 from tierdesk.accounts.models import Organisation, OrgKind
 from tierdesk.core import clock
 from tierdesk.core.actor import Actor
-from tierdesk.core.errors import Forbidden, InvalidInput, StaleVersion
+from tierdesk.core.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from tierdesk.kb import access
 from tierdesk.kb.models import Article, ArticleStatus, Audience, Category, Revision
 
@@ -163,14 +164,68 @@ def article_update(
     return article
 
 
-@transaction.atomic
-def category_create(*, actor: Actor, name: str, order: int = 100) -> Category:
-    if not access.is_vendor_staff(actor) or not access.may_edit(actor):
-        raise Forbidden("Only vendor staff add categories.")
-    name = (name or "").strip()
+class CategoryInUse(Conflict):
+    """A category still holding articles is not deleted (409); `articles` says how many."""
+
+    def __init__(self, articles: int):
+        noun = "article uses" if articles == 1 else "articles use"
+        super().__init__(
+            f"{articles} {noun} this category; move them to another category first.",
+            code="category_in_use",
+        )
+        self.articles = articles
+
+
+def _category_fields(name: str, category_id: int | None = None) -> tuple[str, str]:
+    name = " ".join((name or "").split())
     if not name or len(name) > 80:
         raise InvalidInput({"name": "must be 1 to 80 characters"})
-    category, _created = Category.objects.get_or_create(
-        slug=slugify(name)[:80] or "category", defaults={"name": name, "order": order}
-    )
+    slug = slugify(name)[:80]
+    if not slug:
+        raise InvalidInput({"name": "must contain a letter or a digit"})
+    clash = Category.objects.exclude(pk=category_id).filter(name__iexact=name)
+    if clash.exists() or Category.objects.exclude(pk=category_id).filter(slug=slug).exists():
+        raise InvalidInput({"name": "another category has this name"})
+    return name, slug
+
+
+def _manager(actor: Actor) -> None:
+    if not access.may_manage_categories(actor):
+        raise Forbidden("Only vendor staff manage categories.")
+
+
+def _category(category_id: int) -> Category:
+    category = Category.objects.select_for_update().filter(pk=category_id).first()
+    if category is None:
+        raise NotFound("Category not found.")
     return category
+
+
+@transaction.atomic
+def category_create(*, actor: Actor, name: str, order: int = 100) -> Category:
+    """A new category. InvalidInput for an empty or taken name."""
+    _manager(actor)
+    name, slug = _category_fields(name)
+    return Category.objects.create(name=name, slug=slug, order=order)
+
+
+@transaction.atomic
+def category_rename(*, actor: Actor, category_id: int, name: str) -> Category:
+    """A new name (and the slug of its filter links with it); its articles stay in it."""
+    _manager(actor)
+    category = _category(category_id)
+    category.name, category.slug = _category_fields(name, category.pk)
+    category.save(update_fields=["name", "slug"])
+    return category
+
+
+@transaction.atomic
+def category_delete(*, actor: Actor, category_id: int) -> None:
+    """Only an empty category goes: one that files any article (drafts, every audience
+    and partner counted) is refused with CategoryInUse naming how many."""
+    _manager(actor)
+    category = _category(category_id)
+    used = Article.objects.filter(category=category).count()
+    if used:
+        raise CategoryInUse(used)
+    category.delete()

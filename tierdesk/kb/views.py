@@ -49,6 +49,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
             "category": category,
             "categories": Category.objects.all(),
             "may_write": access.may_edit(actor),
+            "may_manage_categories": access.may_manage_categories(actor),
         },
     )
 

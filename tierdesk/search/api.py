@@ -14,7 +14,6 @@ from tierdesk.tickets.models import Ticket
 router = Router(tags=["search"])
 
 
-
 class SearchFilters(Schema):
     q: Text = Field(
         ...,

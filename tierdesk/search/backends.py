@@ -31,7 +31,9 @@ class Row:
 
 # PostgreSQL --------------------------------------------------------------------------------
 
-_PG_QUERY = (
+# The query in every configuration the documents are indexed in (the knowledge base's
+# search uses it too: `kb/selectors`). Three placeholders, each the websearch text.
+PG_QUERY = (
     "(websearch_to_tsquery('simple'::regconfig, %s) || websearch_to_tsquery('english'::regconfig,"
     " %s) || websearch_to_tsquery('german'::regconfig, %s))"
 )
@@ -73,7 +75,7 @@ def _pg(
     params: list = []
     text_match: list[str] = []
     if parsed.positive:
-        text_match.append(f"d.{tsv} @@ {_PG_QUERY}")
+        text_match.append(f"d.{tsv} @@ {PG_QUERY}")
         params += [text, text, text]
         for term in parsed.positive:
             if term.id_like:
@@ -101,7 +103,7 @@ def _pg(
     candidates = " UNION ".join(branches)
     numbers = parsed.numbers or [0]
     score = (
-        f"ts_rank_cd(d.{tsv}, {_PG_QUERY}) + CASE WHEN t.number IN ("
+        f"ts_rank_cd(d.{tsv}, {PG_QUERY}) + CASE WHEN t.number IN ("
         + ", ".join(["%s"] * len(numbers))
         + ") THEN 10 ELSE 0 END"
     )
@@ -121,7 +123,7 @@ def _pg(
         "JOIN tickets_ticket t ON t.id = d.ticket_id), "
         f"p AS (SELECT * FROM s WHERE {keyset} ORDER BY score DESC, ticket_id DESC LIMIT %s) "
         f"SELECT p.ticket_id, p.score, ts_headline('english'::regconfig, d.title || E'\\n' || "
-        f"{body}, {_PG_QUERY}, %s), p.total FROM p JOIN search_searchdocument d ON "
+        f"{body}, {PG_QUERY}, %s), p.total FROM p JOIN search_searchdocument d ON "
         "d.ticket_id = p.ticket_id ORDER BY p.score DESC, p.ticket_id DESC"
     )
     sql_params = [
@@ -170,7 +172,7 @@ def _common(tsv: str, text: str) -> bool:
         documents = max(float(cursor.fetchone()[0]), 0.0)
         estimate = (
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_searchdocument d WHERE d.{tsv} @@ "
-            f"{_PG_QUERY}"
+            f"{PG_QUERY}"
         )
         cursor.execute(estimate, [text, text, text])
         plan = cursor.fetchone()[0]
