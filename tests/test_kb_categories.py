@@ -135,3 +135,18 @@ def test_bad_names_are_refused_and_nothing_is_written(world, name, shown):
     assert response.status_code == 422
     assert list(Category.objects.exclude(pk=other.pk).values_list("pk", "name", "slug")) == before
     assert Category.objects.get(pk=other.pk).name == "Othercat"
+
+
+def test_the_django_admin_shows_categories_but_writes_none(world):
+    # given a category in use and the vendor's admin in the Django admin
+    category = services.category_create(actor=world.actor("admin"), name="Connectivity")
+    draft = ArticleDraft(title="DNS", body="Check the name.", category_id=category.pk)
+    services.article_create(actor=world.actor("l2"), draft=draft)
+    browser = Client()
+    browser.force_login(world.user("admin"))
+    # then the list is shown, but adding, changing and deleting are the console's
+    assert browser.get("/admin/kb/category/").status_code == 200
+    assert browser.get("/admin/kb/category/add/").status_code == 403
+    delete = browser.post(f"/admin/kb/category/{category.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403
+    assert Category.objects.filter(pk=category.pk).exists()

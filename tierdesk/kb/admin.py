@@ -6,8 +6,19 @@ from tierdesk.kb.models import Article, Category, Revision
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    """Read-only: categories are managed on the console's knowledge-base pages, through
+    the services (which refuse deleting one that articles still use)."""
+
     list_display = ("name", "slug", "order")
-    prepopulated_fields = {"slug": ("name",)}
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class RevisionInline(admin.TabularInline):
