@@ -9,7 +9,6 @@ from tests.budget_support import Ctx
 from tests.factories import (
     ACME_CONTRACT,
     ACME_WORKSPACE,
-    PLAIN_LOG,
     new_ticket,
     record_reproduction,
     ticket_at,

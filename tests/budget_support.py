@@ -87,6 +87,9 @@ def check_flat(name: str, few: list[str], many: list[str], budget: int) -> None:
     if os.environ.get("LC_DUMP"):  # TEMP
         with open(os.environ["LC_DUMP"], "a") as f:  # TEMP
             f.write(json.dumps([name, len(few), len(many)]) + "\n")  # TEMP
+    if os.environ.get("LC_DIFF") and len(few) != len(many):  # TEMP
+        with open(os.environ["LC_DIFF"], "w") as f:  # TEMP
+            json.dump([few, many], f)  # TEMP
     def shown(statements: list[str]) -> list[str]:
         return [sql[:160] for sql in statements]
 

@@ -39,8 +39,8 @@ WEB_OTHER = {
         "problem-action", "ticket-merge",
     ],
     "form helper (htmx partial of one form)": [
-        "triage-live", "portal:suggestions", "ticket-new-checklist", "platform-ids", "ticket-checklist",
-        "ticket-reproduction-check",
+        "triage-live", "portal:suggestions", "ticket-new-checklist", "platform-ids",
+        "ticket-checklist", "ticket-reproduction-check",
     ],
     "file download": [
         "portal:file", "chat:file", "chat:widget-file", "attachment", "attachment-image",
