@@ -8,7 +8,6 @@ budget. Endpoints that take a page size are measured at `limit=10` and `limit=50
 from __future__ import annotations
 
 import json
-import os  # TEMP
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,17 +83,11 @@ def send_json(client: Client, method: str, path: str, body: Any):
 
 
 def check_flat(name: str, few: list[str], many: list[str], budget: int) -> None:
-    if os.environ.get("LC_DUMP"):  # TEMP
-        with open(os.environ["LC_DUMP"], "a") as f:  # TEMP
-            f.write(json.dumps([name, len(few), len(many)]) + "\n")  # TEMP
-    if os.environ.get("LC_DIFF") and len(few) != len(many):  # TEMP
-        with open(os.environ["LC_DIFF"], "w") as f:  # TEMP
-            json.dump([few, many], f)  # TEMP
     def shown(statements: list[str]) -> list[str]:
         return [sql[:160] for sql in statements]
 
     assert len(many) == len(few), (name, len(few), len(many), shown(many))
-    assert os.environ.get("LC_DUMP") or len(many) <= budget, (name, len(many), shown(many))
+    assert len(many) <= budget, (name, len(many), shown(many))
 
 
 def measure_list(name: str, ctx: Ctx, case: Surface, client: Client, *, api: bool) -> None:
