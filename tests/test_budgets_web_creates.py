@@ -71,6 +71,12 @@ def resolved(ctx: Ctx, i: int) -> dict:
     return {"score": "5", "comment": f"Thanks {i}"}
 
 
+def chat_ended(ctx: Ctx, i: int) -> dict:
+    """A new chat, accepted by the agent, to be turned into a ticket."""
+    d.one_chat(ctx)
+    return {}
+
+
 def deflected(ctx: Ctx, i: int) -> dict:
     return {"title": f"Orders stop {i}", "article": ctx.ids["article"].pk}
 
@@ -154,6 +160,12 @@ WEB_CREATES: dict[str, Form] = {
     "chat:message": Form("acme_l1", lambda c: f"/chat/{c.ids['chat'].pk}/messages/",
                          lambda c, i: {"body": f"Answer {i}"}, d.grow_chat_messages, 12,
                          prepare=d.one_chat),
+    "chat:upload": Form("acme_l1", lambda c: f"/chat/{c.ids['chat'].pk}/files/",
+                        lambda c, i: {"file": SimpleUploadedFile(f"c{i}.log", PLAIN_LOG),
+                                      "kind": "log"},
+                        d.grow_chat_messages, 13, prepare=d.one_chat),
+    "chat:ticket": Form("acme_l1", lambda c: f"/chat/{c.ids['chat'].pk}/ticket/", chat_ended,
+                        d.grow_chats, 140),
     "portal:deflect": Form("acme_customer", "/portal/new/solved/", deflected,
                            d.grow_deflections, 13),
 }
@@ -164,8 +176,6 @@ WEB_CREATES_ELSEWHERE = {
     "connector-inbound-comment": "not measured yet: a partner tool's signed call",
     "chat:widget-start": "not measured yet: the public widget's signed session",
     "chat:widget-upload": "not measured yet: the public widget's signed session",
-    "chat:upload": "not measured yet",
-    "chat:ticket": "not measured yet",
     "satisfaction:rate": "not measured yet: the rating link of a mail (portal:rate is)",
 }
 
