@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--existing", type=int, default=0, help="tickets to insert first")
     p.add_argument("--code", default=str(REPO), help="the checkout whose code to measure")
     p.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    p.add_argument("--profile", type=int, default=0, help="then profile this many creates")
+    p.add_argument("--sort", default="cumulative", help="the profile's order (tottime…)")
+    p.add_argument("--only", default="", help="the profile's functions whose path matches")
     return p.parse_args(argv)
 
 
@@ -258,6 +261,17 @@ def run(args: argparse.Namespace) -> dict:
     )
     if args.json:
         print(json.dumps(figures))
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for _ in range(args.profile):
+            create()
+        profiler.disable()
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(args.only, 45)
     return figures
 
 
