@@ -228,7 +228,8 @@ class Policy(TimeStamped):
 
 
 class TermsRevision(models.Model):
-    """One row whose `revision` the database bumps on every write of calendars, their
+    """One row whose `revision` the database sets to a new random value on every write
+    of calendars, their
     hours and days, team calendars and policies (triggers of migration 0005, however the
     write is made: admin, services, a bulk update, SQL). Each process keeps what a
     ticket's clocks count on in memory (`selectors.terms_for`) while it stays the same.

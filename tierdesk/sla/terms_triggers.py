@@ -5,13 +5,24 @@ rebuilds one of these tables on SQLite calls `create(schema_editor)` again."""
 from __future__ import annotations
 
 TABLES = ("sla_calendar", "sla_workinghours", "sla_manualday", "sla_teamcalendar", "sla_policy")
-BUMP = "UPDATE sla_termsrevision SET revision = revision + 1 WHERE id = 1"
+# A random value, not a count: a rolled-back write must not leave a revision that a later,
+# different write could reach again (a process that read the terms inside the rolled-back
+# transaction holds them under that revision).
+BUMP = {
+    "postgresql": "UPDATE sla_termsrevision "
+    "SET revision = floor(random() * 4503599627370496)::bigint WHERE id = 1",
+    "sqlite": "UPDATE sla_termsrevision SET revision = abs(random()) WHERE id = 1",
+}
+
+
+def _bump(vendor: str) -> str:
+    return BUMP[vendor]
 
 
 def _postgresql() -> list[str]:
     statements = [
         "CREATE OR REPLACE FUNCTION sla_terms_changed() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN {BUMP}; RETURN NULL; END $$"
+        f"$$ BEGIN {_bump('postgresql')}; RETURN NULL; END $$"
     ]
     for table in TABLES:
         statements += [
@@ -29,7 +40,7 @@ def _sqlite() -> list[str]:
             name = f"{table}_terms_{op.lower()}"
             statements += [
                 f"DROP TRIGGER IF EXISTS {name}",
-                f"CREATE TRIGGER {name} AFTER {op} ON {table} BEGIN {BUMP}; END",
+                f"CREATE TRIGGER {name} AFTER {op} ON {table} BEGIN {_bump('sqlite')}; END",
             ]
     return statements
 
