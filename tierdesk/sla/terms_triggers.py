@@ -54,11 +54,14 @@ def create(schema_editor) -> None:
 
 def drop(schema_editor) -> None:
     vendor = schema_editor.connection.vendor
+    statements = []
     for table in TABLES:
         if vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_terms ON {table}", params=None)
+            statements.append(f"DROP TRIGGER IF EXISTS {table}_terms ON {table}")
         elif vendor == "sqlite":
             for op in ("insert", "update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_terms_{op}", params=None)
+                statements.append(f"DROP TRIGGER IF EXISTS {table}_terms_{op}")
     if vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS sla_terms_changed()", params=None)
+        statements.append("DROP FUNCTION IF EXISTS sla_terms_changed()")
+    for sql in statements:
+        schema_editor.execute(sql, params=None)
