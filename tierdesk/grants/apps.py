@@ -20,7 +20,11 @@ class GrantsConfig(AppConfig):
         )
         # L2 sees the grants with their expiry on the ticket (page and API).
         sections.contribute_api(
-            "support_access", schema=list[GrantOut], resolve=selectors.grants_block, order=125
+            "support_access",
+            schema=list[GrantOut],
+            resolve=selectors.grants_block,
+            order=125,
+            new=sections.nothing_yet,
         )
         sections.contribute_page(
             "support_access",

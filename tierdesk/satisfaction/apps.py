@@ -26,7 +26,11 @@ class SatisfactionConfig(AppConfig):
             return [{f: getattr(r, f) for f in fields} for r in rows[:10]]
 
         sections.contribute_api(
-            "satisfaction", schema=list[RatingOut], resolve=ratings_block, order=120
+            "satisfaction",
+            schema=list[RatingOut],
+            resolve=ratings_block,
+            order=120,
+            new=sections.nothing_yet,
         )
         # The console's ticket page: the ratings and, after a low one, "reopen".
         from tierdesk.satisfaction import selectors
