@@ -355,3 +355,21 @@ def grow_parsed_logs(ctx: Ctx, n: int) -> None:
             file=_log_at(ticket.occurred_at, i), filename=f"run-{i}.log", kind=AttachmentKind.LOG,
         )
         log_parse(attachment_id=attachment.pk)
+
+
+def grow_categories(ctx: Ctx, n: int) -> None:
+    from tierdesk.kb.services import category_create
+
+    for i in _next(ctx, n):
+        category_create(actor=ctx.world.actor("admin"), name=f"Category {i}")
+
+
+def grow_sessions_of(key: str):
+    """More signed-in sessions of one person (each a browser of its own)."""
+    from django.test import Client
+
+    def grow(ctx: Ctx, n: int) -> None:
+        for _ in _next(ctx, n):
+            Client().force_login(ctx.world.user(key))
+
+    return grow

@@ -36,11 +36,12 @@ WEB_OTHER = {
         "chat:send-article",
         "chat:draft", "chat:invite", "grants:revoke", "identity:token-revoke",
         "identity:webhook-redeliver", "tickets-bulk", "ticket-action", "ticket-assign",
-        "problem-action", "ticket-merge",
+        "problem-action", "ticket-merge", "kb-category", "kb-category-delete",
+        "session-end", "sessions-end-others", "portal:session-end", "portal:sessions-end-others",
     ],
     "form helper (htmx partial of one form)": [
         "triage-live", "portal:suggestions", "ticket-new-checklist", "platform-ids",
-        "ticket-checklist", "ticket-reproduction-check",
+        "ticket-checklist", "ticket-reproduction-check", "password-strength",
     ],
     "file download": [
         "portal:file", "chat:file", "chat:widget-file", "attachment", "attachment-image",
