@@ -125,7 +125,7 @@ def test_the_comment_never_reaches_the_conversation_or_another_customer(world):
     assert not [m for m in to_customers if COMMENT in m.text_body]
     # the API's block gives a customer their own ratings only: a colleague gets none
     colleague = user_create(email="colleague@example.test", organisation=world.acme,
-                            role="customer", password="x" * 16)  # fmt: skip
+                            role="customer", password="Rosewood lantern 47 quietly")  # fmt: skip
     block = sections.api_values(actor_for(colleague), ticket)["satisfaction"]
     assert block == []
     own = sections.api_values(world.actor("acme_customer"), ticket)["satisfaction"]
