@@ -38,10 +38,6 @@ RAW_SQL_MODULES = {
     "tierdesk/accounts/throttle.py",
     "tierdesk/sla/services/replan.py",
     "tierdesk/sla/services/sweep.py",
-    # Ticket numbers: fixed statements (nextval, an upsert), values bound.
-    "tierdesk/core/models.py",
-    # The SLA terms' triggers: DDL of a fixed tuple of table names, nothing from input.
-    "tierdesk/sla/terms_triggers.py",
 }
 
 

@@ -236,24 +236,17 @@ def token_lookup(token: str, *, address: str | None = None) -> ApiToken | None:
     With the client `address`, failures are counted per address and, past the limit,
     every token from it is refused with `Throttled` (429, Retry-After) before it is
     looked up (accounts/throttle.py)."""
+    if address is not None:
+        throttle.token_address_check(address)
     now = clock.now()
     record = None
     if token and token.startswith(TOKEN_PREFIX):
-        # One query: the token, its person with their membership and organisation (the
-        # request's actor is built from them), and the address's counted failures.
-        rows = (
-            ApiToken.objects.select_related("user__membership__organisation")
+        record = (
+            ApiToken.objects.select_related("user")
             .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True)
             .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            .first()
         )
-        if address is not None:
-            rows = rows.annotate(address_failures=throttle.token_address_count(address, now))
-        record = rows.first()
-    if address is not None:
-        if record is None:
-            throttle.token_address_check(address)
-        else:
-            throttle.token_address_verdict(address, record.address_failures or 0, now)
     if record is not None and not _address_allowed(record, address):
         record = None
     if record is None:

@@ -32,7 +32,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F, Func, Subquery, Sum
+from django.db.models import Sum
 
 from tierdesk.accounts.models import ThrottleHit, ThrottleScope
 from tierdesk.core import clock
@@ -161,34 +161,17 @@ def _retry_after(oldest: datetime, window: timedelta, now: datetime) -> int:
     return max(1, math.ceil((oldest + window - now).total_seconds()))
 
 
-def token_address_failures(address: str, now: datetime):
-    """The failed bearer tokens from `address` that count now (a query set)."""
-    return _counted(ThrottleScope.TOKEN_ADDRESS, address, now - settings.TIERDESK_TOKEN_WINDOW)
-
-
-def token_address_count(address: str, now: datetime) -> Subquery:
-    """How many failed bearer tokens from `address` count now, as a subquery: the token
-    look-up reads it in its own query, so a known token costs no second query."""
-    counted = token_address_failures(address, now).order_by()
-    return Subquery(counted.annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
-
-
-def token_address_verdict(address: str, failures: int, now: datetime) -> None:
-    """Raises Throttled when `failures` (the count of `token_address_count`) reached
-    TIERDESK_TOKEN_FAILURE_LIMIT; Retry-After is when the oldest of them ages out."""
-    limit = settings.TIERDESK_TOKEN_FAILURE_LIMIT
-    if failures >= limit:
-        # The limit-th newest failure is the one whose ageing out lets a request through.
-        rows = token_address_failures(address, now).order_by("-at").values_list("at", flat=True)
-        edge = rows[limit - 1]
-        raise Throttled(_retry_after(edge, settings.TIERDESK_TOKEN_WINDOW, now))
-
-
 def token_address_check(address: str) -> None:
     """Raises Throttled while `address` has TIERDESK_TOKEN_FAILURE_LIMIT failed bearer
     tokens within the window; Retry-After is when the oldest of them ages out."""
     now = clock.now()
-    token_address_verdict(address, token_address_failures(address, now).count(), now)
+    window = settings.TIERDESK_TOKEN_WINDOW
+    failures = _counted(ThrottleScope.TOKEN_ADDRESS, address, now - window)
+    limit = settings.TIERDESK_TOKEN_FAILURE_LIMIT
+    if failures.count() >= limit:
+        # The limit-th newest failure is the one whose ageing out lets a request through.
+        edge = failures.order_by("-at").values_list("at", flat=True)[limit - 1]
+        raise Throttled(_retry_after(edge, window, now))
 
 
 def token_failure_record(*, address: str) -> None:

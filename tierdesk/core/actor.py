@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tierdesk.accounts.models import LEVEL_OF_ROLE, Membership, Organisation, OrgKind, Role, User
+from tierdesk.accounts.models import LEVEL_OF_ROLE, Membership, OrgKind, Role, User
 from tierdesk.core.errors import Forbidden
 
 SYSTEM_ROLE = "system"
@@ -20,8 +20,6 @@ class Actor:
     org_id: int | None
     org_kind: str | None
     contract_ids: frozenset[int] = field(default_factory=frozenset)
-    # The organisation's row as read with the membership (saves reading it again).
-    organisation: Organisation | None = field(default=None, compare=False, repr=False)
 
     @property
     def user_id(self) -> int | None:
@@ -64,32 +62,12 @@ class Actor:
 SYSTEM = Actor(user=None, role=SYSTEM_ROLE, org_id=None, org_kind=OrgKind.VENDOR)
 
 
-def loaded_membership(user: User) -> Membership | None:
-    """The membership read with the person in the same query (`select_related(
-    "user__membership__organisation")`), None when they have none; raises LookupError
-    when it was not read with them."""
-    if not User.membership.is_cached(user):  # type: ignore[attr-defined]
-        raise LookupError("membership not loaded")
-    membership = getattr(user, "membership", None)
-    if membership is not None and not Membership.organisation.is_cached(membership):
-        raise LookupError("organisation not loaded")
-    return membership
-
-
-def actor_for(user: User, *, fresh: bool = False) -> Actor:
+def actor_for(user: User) -> Actor:
     """The actor of a signed-in person. Raises Forbidden for a person without a
-    membership or an inactive account (they may not act at all).
-
-    `fresh`: the person's membership and organisation were read with them a moment ago,
-    in this request (the API token's look-up): they are used instead of a query."""
+    membership or an inactive account (they may not act at all)."""
     if user is None or not user.is_authenticated or not user.is_active:
         raise Forbidden("Sign in first.", code="not_authenticated")
-    try:
-        if not fresh:
-            raise LookupError
-        membership = loaded_membership(user)
-    except LookupError:
-        membership = Membership.objects.select_related("organisation").filter(user=user).first()
+    membership = Membership.objects.select_related("organisation").filter(user=user).first()
     if membership is None:
         raise Forbidden("This account has no role in any organisation.", code="no_role")
     contract_ids: frozenset[int] = frozenset()
@@ -101,5 +79,4 @@ def actor_for(user: User, *, fresh: bool = False) -> Actor:
         org_id=membership.organisation_id,
         org_kind=membership.organisation.kind,
         contract_ids=contract_ids,
-        organisation=membership.organisation,
     )

@@ -278,14 +278,8 @@ Instant = Annotated[AwareDatetime, AfterValidator(_storable_instant)]
 
 
 def request_actor(request: HttpRequest) -> Actor:
-    """The actor behind the authenticated request (token or session), built once per
-    request: a token's look-up read the person's membership with it."""
-    actor = getattr(request, "_tierdesk_api_actor", None)
-    if actor is None or actor.user is not request.auth:  # type: ignore[attr-defined]
-        fresh = getattr(request, "api_token", None) is not None
-        actor = actor_for(request.auth, fresh=fresh)  # type: ignore[attr-defined]
-        request._tierdesk_api_actor = actor  # type: ignore[attr-defined]
-    return actor
+    """The actor behind the authenticated request (token or session)."""
+    return actor_for(request.auth)  # type: ignore[attr-defined]
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> JsonResponse:

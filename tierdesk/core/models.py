@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.db import connection, models
+from django.db import models
+from django.db.models import F
 
 from tierdesk.core import clock
 
@@ -32,41 +33,12 @@ class Sequence(models.Model):
         return f"{self.name}={self.value}"
 
 
-# Counters that are a real sequence on PostgreSQL (migration core.0004): numbered without
-# a row lock held until commit, so concurrent creates do not queue on the counter. A
-# rolled-back transaction leaves a gap in the numbers there.
-PG_SEQUENCES = frozenset({"ticket"})
-
-
-_UPSERT = (
-    "INSERT INTO core_sequence (name, value) VALUES (%s, %s) "
-    "ON CONFLICT (name) DO UPDATE SET value = core_sequence.value + 1 RETURNING value"
-)
-
-
-def pg_sequence(name: str) -> str:
-    return f"core_sequence_{name}"
-
-
 def next_in_sequence(name: str, *, start: int = 1) -> int:
-    """Increment and return the counter: one statement. On PostgreSQL `nextval` of its
-    sequence (PG_SEQUENCES), elsewhere an upsert of its `Sequence` row that returns the
-    value (the row stays locked until commit, so concurrent callers get distinct
-    numbers: call it inside a transaction)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and name in PG_SEQUENCES:
-            cursor.execute("SELECT nextval(%s)", [pg_sequence(name)])
-        else:
-            cursor.execute(_UPSERT, [name, start])
-        return int(cursor.fetchone()[0])
-
-
-def restart_sequence(name: str, *, start: int = 1) -> None:
-    """The next `next_in_sequence(name)` returns `start` again."""
-    if connection.vendor == "postgresql" and name in PG_SEQUENCES:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT setval(%s, %s, false)", [pg_sequence(name), start])
-    Sequence.objects.filter(name=name).delete()
+    """Increment and return the counter. Must run inside a transaction: the row stays
+    locked until commit, so concurrent callers get distinct numbers."""
+    Sequence.objects.get_or_create(name=name, defaults={"value": start - 1})
+    Sequence.objects.filter(name=name).update(value=F("value") + 1)
+    return Sequence.objects.values_list("value", flat=True).get(name=name)
 
 
 class PeriodicLease(models.Model):

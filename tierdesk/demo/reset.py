@@ -11,13 +11,12 @@ from django.db.models import ProtectedError, QuerySet, RestrictedError
 
 from tierdesk.accounts.models import Organisation, User
 from tierdesk.core.actor import SYSTEM
-from tierdesk.core.models import restart_sequence
+from tierdesk.core.models import Sequence
 from tierdesk.demo.world import DEMO_ORG_NAMES
 from tierdesk.directory.models import Contract
 from tierdesk.problems.models import Problem
 from tierdesk.tickets.access import visible_tickets
 from tierdesk.tickets.models import Attachment
-from tierdesk.tickets.services.create import FIRST_TICKET_NUMBER
 
 MAX_DEPTH = 8
 
@@ -63,7 +62,7 @@ def delete_demo() -> int:
     _delete(orgs)
     if not visible_tickets(SYSTEM).exists():
         # Nothing else numbered: the reloaded demo starts at the first number again.
-        restart_sequence("ticket", start=FIRST_TICKET_NUMBER)
+        Sequence.objects.filter(name="ticket").delete()
 
     def remove_files() -> None:
         storage = storages["attachments"]

@@ -20,11 +20,7 @@ class GrantsConfig(AppConfig):
         )
         # L2 sees the grants with their expiry on the ticket (page and API).
         sections.contribute_api(
-            "support_access",
-            schema=list[GrantOut],
-            resolve=selectors.grants_block,
-            order=125,
-            new=sections.nothing_yet,
+            "support_access", schema=list[GrantOut], resolve=selectors.grants_block, order=125
         )
         sections.contribute_page(
             "support_access",

@@ -42,7 +42,7 @@ from tierdesk.accounts.models import Membership, Role, User
 from tierdesk.core import clock
 from tierdesk.core.actor import SYSTEM
 from tierdesk.mail.models import MailCursor, MailKind
-from tierdesk.mail.outbound import Draft, brand_sender_for, dedup_key, write
+from tierdesk.mail.outbound import Draft, brand_org_for, dedup_key, sender_for, write
 from tierdesk.tickets.access import visible_messages
 from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
 
@@ -128,7 +128,7 @@ def _message_body(event: TicketEvent) -> tuple[str, bool] | None:
 
 
 def _customer_draft(kind: str, user: User, ticket: Ticket, event: TicketEvent) -> Draft | None:
-    sender = brand_sender_for(user, ticket)
+    sender = sender_for(brand_org_for(user, ticket))
     ref = f"{sender.tag}#{ticket.number}"
     quote, lines = "", []
     if kind == MailKind.RECEIVED:
@@ -216,7 +216,7 @@ def _wanted(user: User, kind: str, event: TicketEvent | None) -> bool:
 
 
 def agent_draft(kind: str, user: User, ticket: Ticket, *, quote: str = "", **words) -> Draft:
-    sender = brand_sender_for(user, ticket)
+    sender = sender_for(brand_org_for(user, ticket))
     ref = f"{sender.tag}#{ticket.number}"
     prefix, text = AGENT_TEXT[kind]
     return Draft(

@@ -33,20 +33,12 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.template.loader import select_template
 
 from tierdesk.accounts.models import Membership, Organisation, OrgKind, Role, User
 from tierdesk.core import clock
 from tierdesk.mail.authentication import signed_address
-from tierdesk.mail.models import (
-    Mailbox,
-    MailKind,
-    MailOptOut,
-    MailProfile,
-    OutboundMail,
-    OutboundStatus,
-)
+from tierdesk.mail.models import MailOptOut, MailProfile, OutboundMail, OutboundStatus
 from tierdesk.mail.parsing import REPLY_MARKER
 from tierdesk.tickets.models import Ticket
 
@@ -130,26 +122,18 @@ def sender_for(org: Organisation | None) -> Sender:
     if org is None:
         tag = settings.TIERDESK_TICKET_TAG
         return Sender(None, "Support", fallback, "", tag, "Support", colours_of("Support", "", ""))
-    profile = MailProfile.objects.filter(organisation=org).first()
-    inbox = org.mailboxes.filter(active=True).exclude(address="").values_list("address", flat=True)
-    return _sender(
-        org,
-        reply_to=(profile.reply_to if profile else "") or inbox.first() or "",
-        signature=profile.signature if profile else "",
-    )
-
-
-def _sender(org: Organisation, *, reply_to: str, signature: str) -> Sender:
-    fallback = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "support@localhost"
     name = org.sender_name or org.brand_name
     address = org.sender_email or fallback
+    profile = MailProfile.objects.filter(organisation=org).first()
+    inbox = org.mailboxes.filter(active=True).exclude(address="").values_list("address", flat=True)
+    reply_to = (profile.reply_to if profile else "") or inbox.first() or ""
     return Sender(
         organisation_id=org.pk,
         name=name,
         address=address,
         reply_to=reply_to,
         tag=org.ticket_tag or settings.TIERDESK_TICKET_TAG,
-        signature=signature.strip() or name,
+        signature=(profile.signature if profile else "").strip() or name,
         brand=colours_of(org.brand_name, org.primary_colour, org.accent_colour),
     )
 
@@ -165,39 +149,6 @@ def brand_org_for(user: User | None, ticket: Ticket | None) -> Organisation | No
         org_id = ticket.partner_id if ticket is not None else None
     org = Organisation.objects.filter(pk=org_id, kind=OrgKind.PARTNER).first() if org_id else None
     return org  # None: the vendor
-
-
-def brand_sender_for(user: User | None, ticket: Ticket | None) -> Sender:
-    """`sender_for(brand_org_for(user, ticket))` in one query: the partner whose brand
-    the mail wears, with its mail profile and first active mailbox, read now."""
-    if user is not None:
-        org_id = Subquery(Membership.objects.filter(user_id=user.pk).values("organisation_id")[:1])
-    elif ticket is not None:
-        org_id = ticket.partner_id
-    else:
-        return sender_for(None)
-    profile = MailProfile.objects.filter(organisation=OuterRef("pk"))
-    inbox = (
-        Mailbox.objects.filter(organisation=OuterRef("pk"), active=True)
-        .exclude(address="")
-        .order_by("name", "pk")
-    )
-    org = (
-        Organisation.objects.filter(pk=org_id, kind=OrgKind.PARTNER)
-        .annotate(
-            mail_reply_to=Subquery(profile.values("reply_to")[:1]),
-            mail_signature=Subquery(profile.values("signature")[:1]),
-            mail_inbox=Subquery(inbox.values("address")[:1]),
-        )
-        .first()
-    )
-    if org is None:
-        return sender_for(None)  # the vendor's brand
-    return _sender(
-        org,
-        reply_to=org.mail_reply_to or org.mail_inbox or "",
-        signature=org.mail_signature or "",
-    )
 
 
 def subject_for(sender: Sender, ticket: Ticket | None, title: str) -> str:
@@ -275,8 +226,7 @@ def _recent_auto_replies(email: str, now: datetime) -> int:
 
 def _thread(draft: Draft) -> tuple[str, list[str]]:
     previous = None
-    # The mail answering an inbound one threads to it; "received" is a ticket's first.
-    if draft.ticket is not None and not draft.in_reply_to and draft.kind != MailKind.RECEIVED:
+    if draft.ticket is not None:
         previous = (
             OutboundMail.objects.filter(ticket=draft.ticket, to_email__iexact=draft.to_email)
             .order_by("-pk")
@@ -321,6 +271,8 @@ def write(draft: Draft, *, key: str, now: datetime | None = None) -> OutboundMai
     """Store the mail in the caller's transaction and queue its sending on commit.
     Returns None when a mail with this key exists already (a replayed trigger)."""
     now = now or clock.now()
+    if OutboundMail.objects.filter(dedup_key=key).exists():
+        return None
     status, reason = OutboundStatus.PENDING, ""
     if not draft.security and opted_out(draft.to_email, draft.kind):
         status, reason = OutboundStatus.SUPPRESSED, "opted out"
@@ -354,14 +306,13 @@ def write(draft: Draft, *, key: str, now: datetime | None = None) -> OutboundMai
                 status=status,
                 suppressed_reason=reason,
                 next_attempt_at=now if status == OutboundStatus.PENDING else None,
-                # what `schedule_send` below answers for a send due now
-                enqueued_at=now if status == OutboundStatus.PENDING else None,
                 created_at=now,
             )
-    except IntegrityError:  # the same trigger, written before (or concurrently)
+    except IntegrityError:  # the same trigger, written by a concurrent transaction
         return None
     if status == OutboundStatus.PENDING:
-        schedule_send(mail.pk, now=now)
+        mail.enqueued_at = schedule_send(mail.pk, now=now)
+        OutboundMail.objects.filter(pk=mail.pk).update(enqueued_at=mail.enqueued_at)
     return mail
 
 

@@ -135,9 +135,8 @@ def plan(event: TicketEvent) -> list[tuple[User, str]]:
         wanted.append((assignee, K.AT_RISK))
     elif kind == EventKind.NOTE_ADDED:
         wanted += [(u, K.MENTIONED) for u in mentions.mentioned(ticket, _message(event))]
-    if kind != EventKind.CREATED:  # nobody follows a ticket before its first event
-        followers = Follow.objects.filter(ticket=ticket).select_related("user__membership")
-        wanted += [(f.user, K.FOLLOWED) for f in followers.order_by("pk")]
+    followers = Follow.objects.filter(ticket=ticket).select_related("user__membership")
+    wanted += [(f.user, K.FOLLOWED) for f in followers.order_by("pk")]
     seen: set[int] = set()
     out: list[tuple[User, str]] = []
     for user, which in wanted:

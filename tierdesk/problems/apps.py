@@ -29,17 +29,7 @@ class ProblemsConfig(AppConfig):
             link = ticket_problem_link(ticket)
             return selectors.problem_view(actor, link.problem) if link else None
 
-        # A ticket created a moment ago is on no problem and has no links yet.
+        sections.contribute_api("problem", schema=ProblemOut | None, resolve=problem_block)
         sections.contribute_api(
-            "problem",
-            schema=ProblemOut | None,
-            resolve=problem_block,
-            new=lambda actor, ticket: None,
-        )
-        sections.contribute_api(
-            "links",
-            schema=list[TicketLinkOut],
-            resolve=selectors.link_rows,
-            order=110,
-            new=sections.nothing_yet,
+            "links", schema=list[TicketLinkOut], resolve=selectors.link_rows, order=110
         )

@@ -26,11 +26,7 @@ class SatisfactionConfig(AppConfig):
             return [{f: getattr(r, f) for f in fields} for r in rows[:10]]
 
         sections.contribute_api(
-            "satisfaction",
-            schema=list[RatingOut],
-            resolve=ratings_block,
-            order=120,
-            new=sections.nothing_yet,
+            "satisfaction", schema=list[RatingOut], resolve=ratings_block, order=120
         )
         # The console's ticket page: the ratings and, after a low one, "reopen".
         from tierdesk.satisfaction import selectors

@@ -17,19 +17,14 @@ from tierdesk.logs.models import LogFile, LogLine
 from tierdesk.search.models import ErrorSignature, SearchDocument
 from tierdesk.search.signatures import signature
 from tierdesk.tickets.access import get_ticket, visible_messages
-from tierdesk.tickets.models import EventKind, Ticket, TicketEvent
+from tierdesk.tickets.models import Ticket, TicketEvent
 
 MAX_ERROR_LINES = 2000
 MAX_BODY = 200_000  # characters per column: far below PostgreSQL's 1 MB tsvector limit
 
 
 def on_ticket_event(event: TicketEvent) -> None:
-    if event.kind == EventKind.CREATED:
-        # The ticket's first event: it was inserted a moment ago, in this transaction,
-        # and has no message, file or log line yet. Its document is new.
-        _document_write(event.ticket, messages=[], errors=[], max_level=0, new=True)
-    else:
-        document_refresh(ticket_id=event.ticket_id)
+    document_refresh(ticket_id=event.ticket_id)
 
 
 def on_log_parsed(sender: Any, *, log_file: LogFile, **kwargs: Any) -> None:
@@ -69,6 +64,7 @@ def document_refresh(*, ticket_id: int) -> SearchDocument:
     its fields, messages (internal notes apart), the error lines of its logs (internal
     logs apart), its customer and organisation, its references and platform IDs."""
     ticket = get_ticket(SYSTEM, ticket_id)
+    partner, customer = ticket.partner, ticket.customer
     messages = list(visible_messages(SYSTEM, ticket).values_list("internal", "body"))
     errors = list(
         LogLine.objects.filter(ticket=ticket, is_error=True)
@@ -76,20 +72,8 @@ def document_refresh(*, ticket_id: int) -> SearchDocument:
         .order_by("attachment_id", "number")
         .values_list("attachment__internal", "error_text")[:MAX_ERROR_LINES]
     )
-    max_level = LogLine.objects.filter(ticket=ticket).aggregate(m=Max("level"))["m"] or 0
-    return _document_write(ticket, messages=messages, errors=errors, max_level=max_level)
-
-
-def _document_write(
-    ticket: Ticket,
-    *,
-    messages: list[tuple[bool, str]],
-    errors: list[tuple[bool, str]],
-    max_level: int,
-    new: bool = False,
-) -> SearchDocument:
-    partner, customer = ticket.partner, ticket.customer
     pasted = _pasted_errors(ticket)
+    max_level = LogLine.objects.filter(ticket=ticket).aggregate(m=Max("level"))["m"] or 0
     people = [customer.full_name, customer.email] if customer else []
     orgs = [partner.name, partner.display_name]
     public_errors = sorted({text for internal, text in errors if not internal} | set(pasted))
@@ -129,30 +113,27 @@ def _document_write(
             *orgs,
         ]
     )
-    values = {
-        "partner_id": ticket.partner_id,
-        "customer_id": ticket.customer_id,
-        "status": ticket.status,
-        "level": ticket.level,
-        "flow_id": ticket.flow_id,
-        "max_log_level": max_level,
-        "title": ticket.title,
-        "public_body": public_body,
-        "staff_body": staff_body,
-        "ids": ids,
-        "updated_at": clock.now(),
-    }
-    if new:
-        document = SearchDocument.objects.create(ticket=ticket, **values)
-    else:
-        document, _ = SearchDocument.objects.update_or_create(ticket=ticket, defaults=values)
-    _signatures_refresh(ticket, errors, pasted, new=new)
+    document, _ = SearchDocument.objects.update_or_create(
+        ticket=ticket,
+        defaults={
+            "partner_id": ticket.partner_id,
+            "customer_id": ticket.customer_id,
+            "status": ticket.status,
+            "level": ticket.level,
+            "flow_id": ticket.flow_id,
+            "max_log_level": max_level,
+            "title": ticket.title,
+            "public_body": public_body,
+            "staff_body": staff_body,
+            "ids": ids,
+            "updated_at": clock.now(),
+        },
+    )
+    _signatures_refresh(ticket, errors, pasted)
     return document
 
 
-def _signatures_refresh(
-    ticket: Ticket, errors: list[tuple[bool, str]], pasted: list[str], *, new: bool = False
-):
+def _signatures_refresh(ticket: Ticket, errors: list[tuple[bool, str]], pasted: list[str]):
     counts: Counter[tuple[str, bool]] = Counter()
     texts: dict[str, str] = {}
     for internal, text in [*errors, *((False, p) for p in pasted)]:
@@ -161,10 +142,7 @@ def _signatures_refresh(
             continue
         counts[(digest, not internal)] += 1
         texts.setdefault(digest, normalised)
-    if not new:
-        ErrorSignature.objects.filter(ticket=ticket).delete()
-    if not counts:
-        return
+    ErrorSignature.objects.filter(ticket=ticket).delete()
     ErrorSignature.objects.bulk_create(
         ErrorSignature(
             ticket=ticket, signature=digest, text=texts[digest], occurrences=n, public=public

@@ -9,12 +9,6 @@ from typing import Any
 from tierdesk.tickets import bus, sections
 
 
-def on_creating(creating: bus.Creating) -> None:
-    from tierdesk.sla.services.clocks import clocks_plan_new
-
-    clocks_plan_new(ticket=creating.ticket, now=creating.now)
-
-
 def on_moved(moved: bus.Moved) -> None:
     from tierdesk.sla.services import clocks_on_move
 
@@ -45,17 +39,6 @@ def api_block(actor: Any, ticket: Any) -> dict[str, Any]:
     return ticket_sla(ticket)
 
 
-def new_api_block(actor: Any, ticket: Any) -> dict[str, Any]:
-    """The `sla` block of a ticket created in this request: the clocks its creation
-    planned, as they were written (`services.clocks_written`), not read back."""
-    if actor.is_customer:
-        return NO_SLA
-    from tierdesk.sla.selectors import ticket_sla
-    from tierdesk.sla.services.clocks import clocks_written
-
-    return ticket_sla(ticket, clocks=clocks_written(ticket))
-
-
 def page_block(actor: Any, ticket: Any) -> dict[str, Any] | None:
     """Staff see the clocks on the ticket page; the portal and customers do not."""
     if actor.is_customer:
@@ -68,9 +51,8 @@ def page_block(actor: Any, ticket: Any) -> dict[str, Any] | None:
 def register() -> None:
     from tierdesk.sla.schemas import SlaOut
 
-    bus.subscribe(on_creating, to=bus.Creating, order=bus.ORDER_CLOCKS)
     bus.subscribe(on_moved, to=bus.Moved, order=bus.ORDER_CLOCKS)
     bus.subscribe(on_changed, to=bus.Changed, order=bus.ORDER_CLOCKS)
     bus.subscribe(on_message, to=bus.MessageWritten, order=bus.ORDER_CLOCKS)
-    sections.contribute_api("sla", schema=SlaOut, resolve=api_block, new=new_api_block)
+    sections.contribute_api("sla", schema=SlaOut, resolve=api_block)
     sections.contribute_page("sla", resolve=page_block)

@@ -227,24 +227,6 @@ class Policy(TimeStamped):
         return str(self)
 
 
-class TermsRevision(models.Model):
-    """One row whose `revision` the database sets to a new random value on every write
-    of calendars, their
-    hours and days, team calendars and policies (triggers of migration 0005, however the
-    write is made: admin, services, a bulk update, SQL). Each process keeps what a
-    ticket's clocks count on in memory (`selectors.terms_for`) while it stays the same.
-
-    SQLite drops a table's triggers when a migration rebuilds the table: a migration that
-    alters one of these tables must create the triggers again (`terms_triggers`);
-    tests/test_create_cost.py fails when one is missing."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    revision = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"terms revision {self.revision}"
-
-
 class ClockKind(models.TextChoices):
     FIRST_RESPONSE = "first_response", "First response"
     NEXT_RESPONSE = "next_response", "Next response"

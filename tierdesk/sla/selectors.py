@@ -9,8 +9,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 
 from tierdesk.core import clock as wall_clock
+from tierdesk.directory.models import Contract
 from tierdesk.sla import calendars, deadlines
 from tierdesk.sla.models import (
     Calendar,
@@ -19,9 +21,7 @@ from tierdesk.sla.models import (
     ClockState,
     Policy,
     TeamCalendar,
-    TermsRevision,
 )
-from tierdesk.tickets.known import ticket_directory
 from tierdesk.tickets.models import Ticket
 
 # ---------------------------------------------------------------------------------------
@@ -107,58 +107,14 @@ class Terms:
 
 
 def support_plan(ticket: Ticket) -> str:
-    """The plan of the ticket's contract (the directory as read for this ticket), else
-    the default plan."""
     plan = None
     if ticket.contract_id:
-        known = ticket_directory(ticket).get("contract_id")
-        plan = known.plan if known is not None else None
+        plan = (
+            Contract.objects.filter(platform_id=ticket.contract_id)
+            .values_list("plan", flat=True)
+            .first()
+        )
     return plan or settings.TIERDESK_SLA_DEFAULT_PLAN
-
-
-@dataclass(frozen=True)
-class Setup:
-    """Every policy, calendar and team calendar, as read at one `TermsRevision`."""
-
-    policies: dict[tuple[str, str], dict[bool, Policy]]
-    calendars: dict[str, Calendar]  # by code
-    first_calendar: Calendar | None
-    teams: tuple[TeamCalendar, ...]
-
-
-_setup: tuple[int, Setup] | None = None
-
-
-def _read_setup() -> Setup:
-    calendars = list(Calendar.objects.order_by("pk"))
-    by_pk = {c.pk: c for c in calendars}
-    policies: dict[tuple[str, str], dict[bool, Policy]] = {}
-    for policy in Policy.objects.all():
-        policy.calendar = by_pk[policy.calendar_id]
-        policies.setdefault((policy.plan, policy.priority), {})[policy.incident] = policy
-    teams = tuple(TeamCalendar.objects.order_by("pk"))
-    for team in teams:
-        team.calendar = by_pk[team.calendar_id]
-    return Setup(
-        policies=policies,
-        calendars={c.code: c for c in calendars},
-        first_calendar=calendars[0] if calendars else None,
-        teams=teams,
-    )
-
-
-def setup() -> Setup:
-    """What the clocks count on: read once per `TermsRevision` and process (one query
-    for the revision on every call), read afresh when the row is missing."""
-    global _setup
-    revision = TermsRevision.objects.filter(pk=1).values_list("revision", flat=True).first()
-    held = _setup
-    if revision is not None and held is not None and held[0] == revision:
-        return held[1]
-    value = _read_setup()
-    if revision is not None:
-        _setup = (revision, value)
-    return value
 
 
 def terms_for(ticket: Ticket) -> Terms | None:
@@ -166,22 +122,29 @@ def terms_for(ticket: Ticket) -> Terms | None:
     24/7 calendar (their policy's, or the incident calendar with the ordinary targets);
     ordinary tickets' response clocks count on their level's team calendar if it has one.
     None when no calendar exists at all (nothing can be counted: no clocks are kept)."""
-    terms = setup()
-    policies = terms.policies.get((support_plan(ticket), ticket.priority), {})
+    plan = support_plan(ticket)
+    policies = {
+        p.incident: p
+        for p in Policy.objects.select_related("calendar").filter(
+            plan=plan, priority=ticket.priority
+        )
+    }
     policy = policies.get(ticket.incident)
     calendar = policy.calendar if policy else None
     if ticket.incident and policy is None:
         policy = policies.get(False)
-        calendar = terms.calendars.get(settings.TIERDESK_SLA_INCIDENT_CALENDAR)
+        calendar = calendar_by_code(settings.TIERDESK_SLA_INCIDENT_CALENDAR)
     if calendar is None:
-        calendar = terms.calendars.get(settings.TIERDESK_SLA_DEFAULT_CALENDAR)
+        calendar = calendar_by_code(settings.TIERDESK_SLA_DEFAULT_CALENDAR)
     if calendar is None:
-        calendar = terms.first_calendar
+        calendar = Calendar.objects.order_by("pk").first()
     if calendar is None:
         return None
     level_calendars: dict[int, Calendar] = {}
     if not ticket.incident:
-        teams = [t for t in terms.teams if t.partner_id in (None, ticket.partner_id)]
+        teams = TeamCalendar.objects.select_related("calendar").filter(
+            Q(partner__isnull=True) | Q(partner_id=ticket.partner_id)
+        )
         # A partner's own team wins over the level's team.
         for team in sorted(teams, key=lambda t: t.partner_id is not None):
             level_calendars[team.level] = team.calendar
@@ -240,20 +203,14 @@ def _seconds(delta: timedelta) -> int:
     return int(delta.total_seconds())
 
 
-def ticket_sla(
-    ticket: Ticket, *, now: datetime | None = None, clocks: list[Clock] | None = None
-) -> dict[str, Any]:
+def ticket_sla(ticket: Ticket, *, now: datetime | None = None) -> dict[str, Any]:
     """The `sla` block of a ticket: `{"next_deadline", "at_risk", "breached", "clocks"}`.
     Every clock that is running or paused, plus stopped ones (met or not) for the record;
-    `at_risk` and `breached` are as of `now` (the sweep's flags may lag a minute).
-    `clocks`: the ticket's clocks as just written (with calendar and policy), not read."""
+    `at_risk` and `breached` are as of `now` (the sweep's flags may lag a minute)."""
     now = now or wall_clock.now()
-    if clocks is None:
-        clocks = list(
-            Clock.objects.filter(ticket=ticket).select_related("calendar", "policy").order_by("pk")
-        )
-    else:
-        clocks = sorted(clocks, key=lambda c: c.pk)
+    clocks = list(
+        Clock.objects.filter(ticket=ticket).select_related("calendar", "policy").order_by("pk")
+    )
     out = []
     next_deadline = None
     at_risk = breached = False

@@ -113,16 +113,14 @@ def resolution_out(actor, t: Ticket) -> dict | None:
     }
 
 
-def _detail(request: HttpRequest, ticket: Ticket, *, new: bool = False) -> dict:
-    """The ticket detail; `new`: of a ticket this request created, from what the services
-    hold (no file is attached before the ticket exists, nothing else hangs off it)."""
+def _detail(request: HttpRequest, ticket: Ticket) -> dict:
     actor = request_actor(request)
     return {
         **ticket_out(ticket, actor),
-        "handover_check": selectors.handover_check(ticket, attachments=(0, 0) if new else None),
+        "handover_check": selectors.handover_check(ticket),
         "actions": workflow.allowed_actions(actor, ticket),
         "resolution": resolution_out(actor, ticket),
-        **sections.api_values(actor, ticket, new=new),
+        **sections.api_values(actor, ticket),
     }
 
 
@@ -195,19 +193,14 @@ TICKET_HEADERS = {"ETag": ETAG}
 )
 @decorate_view(JSON)
 def create_ticket(request: HttpRequest, response: HttpResponse, payload: TicketIn):
-    actor = request_actor(request)
     ticket = services.ticket_create(
-        actor=actor,
+        actor=request_actor(request),
         data=service_fields(payload),
         customer=payload.customer,
         hand_over=payload.hand_over,
         channel=Channel.API,
     )
-    # Answered from the ticket as created, not read back: its creator sees it (a
-    # customer's own ticket, an L1 agent's organisation's).
-    access.recorded(actor, ticket)
-    response["ETag"] = etag(ticket)
-    return Status(201, _detail(request, ticket, new=True))
+    return Status(201, ticket_answer(request, response, ticket.pk))
 
 
 class TicketFilters(Schema):

@@ -5,9 +5,6 @@ it publishes what happened, and each app subscribes at start-up, in its
 `AppConfig.ready()`. What is published:
 
 * `TicketEvent` — the audit row, once `events.record()` wrote it (`.ticket`, `.kind`…);
-* `Creating(ticket, now)` — `_moves.move()` is about to insert a new ticket (its level
-  and status assigned): a listener may fill the row's derived fields (the SLA's next
-  deadline) so that it is inserted whole, not updated right after;
 * `Moved(ticket, from_state, now)` — `_moves.move()` assigned a status or level and
   saved, before the move's event;
 * `Changed(ticket, fields, now)` — `ticket_update()` saved changed fields, before its event;
@@ -56,12 +53,6 @@ ORDER_MAIL = 30
 ORDER_NOTIFICATIONS = 40
 ORDER_ROTA = 50  # in the transaction it only looks; it assigns after commit
 ORDER_INDEX = 60  # logs to read and search documents: after everything else has written
-
-
-@dataclass(frozen=True)
-class Creating:
-    ticket: Ticket
-    now: datetime
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,6 @@ app's picker). `contribute_reply_finisher(finish)` lets an app complete a public
 a staff member sends from the console's reply box before it is stored
 (`finish(actor, ticket, body, posted) -> body`: the personal signature).
 
-With `new=`, an API section also says what it is for a ticket created in this very
-request, from what the app holds (nothing hangs off such a ticket yet but what its own
-listeners wrote): the 201 of `POST /tickets` is answered without reading it back.
-
 `resolve(actor, ticket)` reads through the app's own selectors; the ticket was already
 fetched through `access`, so a section never decides who sees the ticket, only what it
 adds. An API section is a required key of `TicketDetailOut` typed by its schema; a page
@@ -40,7 +36,6 @@ class Section:
     order: int = 100
     template: str = ""
     slot: str = "side"
-    new: Resolve | None = None
 
 
 _api: dict[str, Section] = {}
@@ -48,19 +43,10 @@ _page: dict[str, Section] = {}
 _reply_finishers: dict[str, Callable[..., str]] = {}
 
 
-def contribute_api(
-    name: str, *, schema: Any, resolve: Resolve, order: int = 100, new: Resolve | None = None
-) -> None:
+def contribute_api(name: str, *, schema: Any, resolve: Resolve, order: int = 100) -> None:
     """A key of the API's ticket detail, of type `schema`. Register before the API's
-    modules are imported (in `ready()`), since the schema is built once. `new(actor,
-    ticket)`: the value for a ticket created in this request, without reading (default:
-    `resolve`)."""
-    _api[name] = Section(name=name, resolve=resolve, schema=schema, order=order, new=new)
-
-
-def nothing_yet(actor: Any, ticket: Any) -> list:
-    """`new=` of a section listing rows that only later moves or people add."""
-    return []
+    modules are imported (in `ready()`), since the schema is built once."""
+    _api[name] = Section(name=name, resolve=resolve, schema=schema, order=order)
 
 
 def contribute_page(
@@ -89,12 +75,8 @@ def _ordered(registry: dict[str, Section]) -> list[Section]:
     return sorted(registry.values(), key=lambda s: (s.order, s.name))
 
 
-def api_values(actor: Any, ticket: Any, *, new: bool = False) -> dict[str, Any]:
-    """The sections' values; `new`: for a ticket created in this request."""
-    return {
-        s.name: (s.new if new and s.new is not None else s.resolve)(actor, ticket)
-        for s in _ordered(_api)
-    }
+def api_values(actor: Any, ticket: Any) -> dict[str, Any]:
+    return {s.name: s.resolve(actor, ticket) for s in _ordered(_api)}
 
 
 def page_values(actor: Any, ticket: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from tierdesk.accounts.models import Membership, Organisation, Role
 from tierdesk.core import clock
 from tierdesk.core.actor import Actor
 from tierdesk.core.errors import NotFound
+from tierdesk.directory.models import Contract, Flow, Workspace
 from tierdesk.tickets import workflow
 from tierdesk.tickets.access import (
     recorded,
@@ -25,7 +26,6 @@ from tierdesk.tickets.access import (
     visible_messages,
     visible_tickets,
 )
-from tierdesk.tickets.known import directory_facts, facts_of, ticket_directory
 from tierdesk.tickets.models import OPEN_STATUSES, AttachmentKind, Reproduction, Status, Ticket
 from tierdesk.tickets.sniff import is_image_type, is_text_type
 from tierdesk.tickets.workflow import DirectoryFacts, HandoverDraft, ReproductionDraft
@@ -55,6 +55,37 @@ _DRAFT_FIELDS = (
 )
 
 
+def directory_facts(*, contract_id: str, workspace_id: str, flow_id: str) -> DirectoryFacts:
+    """What the directory knows of these IDs (at most three indexed look-ups)."""
+    contract = (
+        Contract.objects.filter(platform_id=contract_id)
+        .values("partner_id", "partner__name")
+        .first()
+        if contract_id
+        else None
+    )
+    workspace = (
+        Workspace.objects.filter(platform_id=workspace_id)
+        .values_list("contract__platform_id", flat=True)
+        .first()
+        if workspace_id
+        else None
+    )
+    flow = (
+        Flow.objects.filter(platform_id=flow_id)
+        .values_list("workspace__platform_id", flat=True)
+        .first()
+        if flow_id
+        else None
+    )
+    return DirectoryFacts(
+        contract_partner_id=contract["partner_id"] if contract else None,
+        contract_partner_name=contract["partner__name"] if contract else "",
+        workspace_contract_id=workspace,
+        flow_workspace_id=flow,
+    )
+
+
 def attachment_counts(ticket: Ticket | None) -> tuple[int, int]:
     """(text logs, screenshots) attached to the ticket."""
     if ticket is None or ticket.pk is None:
@@ -81,7 +112,6 @@ def handover_draft(
     overrides: Mapping[str, Any] | None = None,
     *,
     typist: Actor | None = None,
-    attachments: tuple[int, int] | None = None,
 ) -> HandoverDraft:
     """The handover items of a saved ticket, with unsaved form values laid over them.
     The L1 checks count only when an L1 agent noted them: as saved, the ticket records
@@ -95,26 +125,22 @@ def handover_draft(
         checks_by_l1 = typist is not None and typist.level == 1
     else:
         checks_by_l1 = ticket.l1_checks_by_id is not None
-    text_logs, screenshots = attachments if attachments is not None else attachment_counts(ticket)
+    text_logs, screenshots = attachment_counts(ticket)
     return HandoverDraft(
         partner_id=ticket.partner_id,
         text_logs=text_logs,
         screenshots=screenshots,
         checks_by_l1=checks_by_l1,
-        directory=_draft_directory(ticket, values),
+        directory=directory_facts(
+            contract_id=values["contract_id"] or "",
+            workspace_id=values["workspace_id"] or "",
+            flow_id=values["flow_id"] or "",
+        ),
         **{k: ("" if v is None and k not in _NULLABLE else v) for k, v in values.items()},
     )
 
 
 _NULLABLE = {"occurred_at", "occurred_until", "is_blocker", "needed_by"}
-_ID_FIELDS = ("contract_id", "workspace_id", "flow_id")
-
-
-def _draft_directory(ticket: Ticket, values: Mapping[str, Any]) -> DirectoryFacts:
-    ids = {k: values[k] or "" for k in _ID_FIELDS}
-    if all(ids[k] == (getattr(ticket, k) or "") for k in _ID_FIELDS):
-        return facts_of(ticket_directory(ticket))
-    return directory_facts(**ids)
 
 
 def latest_reproduction(ticket: Ticket) -> Reproduction | None:
@@ -141,12 +167,11 @@ def handover_check(
     overrides: Mapping[str, Any] | None = None,
     *,
     typist: Actor | None = None,
-    attachments: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """`{"complete", "missing", "recommendations"}` for the ticket as it stands now (with
     unsaved form values, typed by `typist`, laid over it): the live checklist and the
-    API's handover-check. `attachments`: (text logs, screenshots) when known."""
-    draft = handover_draft(ticket, overrides, typist=typist, attachments=attachments)
+    API's handover-check."""
+    draft = handover_draft(ticket, overrides, typist=typist)
     missing = workflow.handover_missing(draft, clock.now())
     return {
         "complete": not missing,

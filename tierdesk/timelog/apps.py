@@ -13,9 +13,7 @@ class TimelogConfig(AppConfig):
         # Before the outbox and the mail: a refused reply must not have announced itself.
         bus.subscribe(policy.on_worked, to=bus.Worked, order=bus.ORDER_CLOCKS - 5)
 
-        sections.contribute_api(
-            "time", schema=schemas.TimeOut, resolve=selectors.api_block, new=selectors.no_time
-        )
+        sections.contribute_api("time", schema=schemas.TimeOut, resolve=selectors.api_block)
         sections.contribute_page(
             "time", resolve=selectors.page_block, template="timelog/_time.html", order=200
         )

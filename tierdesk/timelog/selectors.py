@@ -37,11 +37,6 @@ def totals(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def no_time(actor: Actor, ticket: Ticket) -> dict[str, Any]:
-    """A ticket created a moment ago: nobody has spent time on it yet."""
-    return {"total_minutes": 0, "by_level": [], "by_person": []}
-
-
 def api_block(actor: Actor, ticket: Ticket) -> dict[str, Any]:
     """Staff see the totals; a customer's detail carries an empty block."""
     if actor.is_customer:

@@ -12,8 +12,5 @@ class TriageConfig(AppConfig):
         from tierdesk.triage.schemas import FindingOut
 
         sections.contribute_api(
-            "triage",
-            schema=list[FindingOut],
-            resolve=selectors.ticket_findings_out,
-            new=selectors.new_ticket_findings_out,
+            "triage", schema=list[FindingOut], resolve=selectors.ticket_findings_out
         )

@@ -43,20 +43,15 @@ def text_sources(text: str = "", log: str = "") -> list[Source]:
     return [Source("text", text or ""), Source("log", log or "", numbered=True)]
 
 
-def report_sources(ticket: Ticket) -> list[Source]:
-    """The texts of the ticket's report itself."""
-    return [
+def ticket_sources(actor: Actor, ticket: Ticket) -> list[Source]:
+    """The ticket's texts this actor may read: the report, pasted log, text attachments
+    and messages (a customer's view has no internal notes or files)."""
+    sources = [
         Source("title", ticket.title),
         Source("description", ticket.description),
         Source("actual_behaviour", ticket.actual_behaviour),
         Source("pasted_log", ticket.pasted_log, numbered=True),
     ]
-
-
-def ticket_sources(actor: Actor, ticket: Ticket) -> list[Source]:
-    """The ticket's texts this actor may read: the report, pasted log, text attachments
-    and messages (a customer's view has no internal notes or files)."""
-    sources = report_sources(ticket)
     attachments = ticket_access.visible_attachments(actor, ticket).order_by("pk")
     for attachment in attachments[:MAX_ATTACHMENTS]:
         if attachment.is_text:
@@ -144,12 +139,6 @@ def ticket_findings(actor: Actor, ticket: Ticket) -> list[dict]:
 def ticket_findings_out(actor: Actor, ticket: Ticket) -> list[dict]:
     """The `triage` block of GET /api/v1/tickets/{id}."""
     return ticket_findings(actor, ticket)
-
-
-def new_ticket_findings_out(actor: Actor, ticket: Ticket) -> list[dict]:
-    """The `triage` block of a ticket created in this request: its report is all it has
-    (no file or message is added before the ticket exists)."""
-    return findings_out(actor, diagnose(report_sources(ticket), active_rules()))
 
 
 def ticket_probes(ticket: Ticket, limit: int = 5) -> list[Probe]:

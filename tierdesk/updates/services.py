@@ -179,10 +179,10 @@ def customer_update_send(*, ticket: Ticket, step: str, key: str, now: datetime) 
 def _mail(user: User, ticket: Ticket, text: str, *, key: tuple[str, object], now: datetime) -> None:
     from tierdesk.mail import notifications
     from tierdesk.mail.models import MailKind
-    from tierdesk.mail.outbound import Draft, brand_sender_for, dedup_key, write
+    from tierdesk.mail.outbound import Draft, brand_org_for, dedup_key, sender_for, write
 
     words = texts.MAIL[language_of(user)]
-    sender = brand_sender_for(user, ticket)
+    sender = sender_for(brand_org_for(user, ticket))
     draft = Draft(
         kind=MailKind.NOTICE,
         to_email=user.email,

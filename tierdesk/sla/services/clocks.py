@@ -59,15 +59,6 @@ _ALL = [
 ]
 
 
-_WRITTEN = "_sla_clocks_written"
-
-
-def clocks_written(ticket: Ticket) -> list[Clock] | None:
-    """The ticket's clocks as this instance's last move or change left them (None when
-    none of them ran on this instance: read them)."""
-    return ticket.__dict__.get(_WRITTEN)
-
-
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
@@ -76,22 +67,18 @@ class _Book:
     """The clocks of one locked ticket, changed in memory and saved once. Call inside the
     transaction that locked the ticket."""
 
-    def __init__(self, ticket: Ticket, now: datetime, *, new: bool = False):
-        """`new`: the ticket is being created (it has no clocks yet: none are read)."""
+    def __init__(self, ticket: Ticket, now: datetime):
         self.ticket = ticket
         self.now = now
         # Locked, so the flags read here are the sweep's latest (the sweep skips locked
         # clocks rather than wait for them: no deadlock either way round).
         rows = (
-            []
-            if new
-            else Clock.objects.filter(ticket=ticket)
+            Clock.objects.filter(ticket=ticket)
             .select_related("calendar", "policy")
             .select_for_update(of=("self",))
         )
         self.clocks: dict[tuple[str, int | None], Clock] = {(c.kind, c.level): c for c in rows}
         self.changed: dict[tuple[str, int | None], set[str]] = {}
-        self.pending: list[Clock] = []  # planned before the ticket was inserted
 
     @cached_property
     def terms(self) -> selectors.Terms | None:
@@ -226,10 +213,7 @@ class _Book:
                 self.stop(clock)
 
     # -- saving --------------------------------------------------------------------------
-    def save(self, *, insert: bool = True) -> None:
-        """Plan the changed clocks, write them and the ticket's SLA fields. `insert=False`
-        (a ticket not inserted yet): plan and set the ticket's fields only; `insert_new`
-        writes the new clocks once the ticket has its id."""
+    def save(self) -> None:
         new: list[Clock] = []
         for key, fields in self.changed.items():
             clock = self.clocks[key]
@@ -247,26 +231,10 @@ class _Book:
                 new.append(clock)
             else:
                 clock.save(update_fields=sorted({*fields, "updated_at"}))
-        self.changed.clear()
-        if not insert:
-            self.pending = new
-            self._refresh_ticket()
-            return
         if new:
             Clock.objects.bulk_create(new)
+        self.changed.clear()
         self._refresh_ticket()
-        self.written()
-
-    def insert_new(self) -> None:
-        """The clocks planned before the ticket was inserted, now that it has an id."""
-        if self.pending:
-            Clock.objects.bulk_create(self.pending)
-        self.pending = []
-        self.written()
-
-    def written(self) -> None:
-        # What the ticket's clocks are now, for an answer about it from this request.
-        self.ticket.__dict__[_WRITTEN] = list(self.clocks.values())
 
     def _refresh_ticket(self) -> None:
         running = [c for c in self.clocks.values() if c.state == RUNNING]
@@ -279,41 +247,15 @@ class _Book:
         if any(getattr(self.ticket, k) != v for k, v in values.items()):
             for key, value in values.items():
                 setattr(self.ticket, key, value)
-            if self.ticket.pk is not None:  # else they are inserted with the ticket
-                self.ticket.save(update_fields=list(values))
-
-
-_PLANNED = "_sla_planned_book"
-
-
-def clocks_plan_new(*, ticket: Ticket, now: datetime) -> None:
-    """Plan the clocks of a ticket about to be inserted (`bus.Creating`): its SLA fields
-    are set before the insert, the clocks are written by `clocks_on_move` once it has
-    its id. Call inside the creating transaction."""
-    book = _Book(ticket, now, new=True)
-    _start_new(book)
-    book.save(insert=False)
-    ticket.__dict__[_PLANNED] = book
-
-
-def _start_new(book: _Book) -> None:
-    book.start(RESOLUTION)
-    book.start(CUSTOMER_FIRST)
-    book.sync_needed_by()
-    if book.ticket.status == Status.NEW:
-        book.start(FIRST, book.ticket.level)
+            self.ticket.save(update_fields=list(values))
 
 
 def clocks_on_move(*, ticket: Ticket, from_state: tuple[int | None, str], now: datetime) -> None:
     """Start, pause, resume and stop the ticket's clocks for a move that was just saved
     (`from_state` is (None, "") on creation). Call inside the move's transaction."""
     from_level, from_status = from_state
+    book = _Book(ticket, now)
     created = from_level is None
-    planned = ticket.__dict__.pop(_PLANNED, None) if created else None
-    if planned is not None and planned.ticket is ticket:
-        planned.insert_new()  # planned on `bus.Creating`, before the insert
-        return
-    book = _Book(ticket, now, new=created)
     if created:
         book.start(RESOLUTION)
         book.start(CUSTOMER_FIRST)

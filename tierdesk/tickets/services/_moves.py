@@ -77,8 +77,6 @@ def move(
     ticket.level, ticket.status = transition.destination(ticket, ctx.payload)
     if ticket.pk:
         ticket.version += 1
-    else:
-        bus.publish(bus.Creating(ticket=ticket, now=ctx.now))
     ticket.save()
     bus.publish(bus.Moved(ticket=ticket, from_state=from_state, now=ctx.now))
     if from_state[0] is not None:

@@ -13,7 +13,7 @@ from tierdesk.core.actor import Actor
 from tierdesk.core.errors import Forbidden, InvalidInput, WrongState
 from tierdesk.core.models import next_in_sequence
 from tierdesk.core.redaction import redact_fields
-from tierdesk.directory.selectors import Known, directory_lookup
+from tierdesk.directory.selectors import directory_owners
 from tierdesk.tickets import bus, events, selectors, workflow
 from tierdesk.tickets.access import get_ticket
 from tierdesk.tickets.fields import (
@@ -22,7 +22,6 @@ from tierdesk.tickets.fields import (
     clean_ticket_fields,
     staff_only_errors,
 )
-from tierdesk.tickets.known import ticket_directory
 from tierdesk.tickets.models import Channel, EventKind, Handover, Status, Ticket
 from tierdesk.tickets.services._moves import check_version, context, move
 
@@ -34,18 +33,17 @@ def _customer_for(actor: Actor, partner: Organisation, customer: Any) -> User | 
         return actor.user  # naming anyone else was refused by _customer_refusals
     if customer in (None, ""):
         return None
-    # One query: the partner's customer of that person (or address), with their account.
-    members = Membership.objects.select_related("user", "organisation").filter(
-        organisation=partner, role=Role.CUSTOMER
-    )
     if isinstance(customer, User):
-        members = members.filter(user=customer)
+        user = customer
     else:
-        members = members.filter(user__email__iexact=str(customer).strip())
-    membership = members.order_by("user_id").first()
-    if membership is None:
+        user = User.objects.filter(email__iexact=str(customer).strip()).first()
+    ok = (
+        user is not None
+        and Membership.objects.filter(user=user, organisation=partner, role=Role.CUSTOMER).exists()
+    )
+    if not ok:
         raise InvalidInput({"customer": f"is not a customer of {partner.brand_name}"})
-    return membership.user
+    return user
 
 
 def _names_self(actor: Actor, customer: Any) -> bool:
@@ -83,12 +81,7 @@ _WHAT = {"contract_id": "contract", "workspace_id": "workspace", "flow_id": "flo
 
 
 def check_directory(
-    actor: Actor,
-    *,
-    partner_id: int,
-    values: Mapping[str, Any],
-    given: Mapping[str, Any],
-    known: Mapping[str, Known] | None = None,
+    actor: Actor, *, partner_id: int, values: Mapping[str, Any], given: Mapping[str, Any]
 ) -> None:
     """The directory is a tenancy boundary: a contract, workspace or flow the directory
     knows must belong to the ticket's partner — and, for a customer tied to contracts, to
@@ -100,12 +93,7 @@ def check_directory(
         return
     errors: dict[str, str] = {}
     tied = actor.contract_ids if actor.is_customer else frozenset()
-    if known is None:
-        known = directory_lookup(**ids)
-    for key, row in known.items():
-        if key not in ids:
-            continue
-        owner_id, contract_pk = row.partner_id, row.contract_pk
+    for key, (owner_id, contract_pk) in directory_owners(**ids).items():
         what = _WHAT[key]
         if owner_id != partner_id:
             reason = (
@@ -151,9 +139,7 @@ def ticket_create(
         raise InvalidInput(errors)
     if actor.org_id is None:
         raise Forbidden("Only people of an organisation open tickets.")
-    partner = actor.organisation
-    if partner is None or partner.pk != actor.org_id:
-        partner = Organisation.objects.get(pk=actor.org_id)
+    partner = Organisation.objects.get(pk=actor.org_id)
     ticket = Ticket(partner=partner, created_by=actor.user, **cleaned)
     ticket.l1_checks_by = _checks_by(actor, cleaned)
     handover = None
@@ -163,9 +149,7 @@ def ticket_create(
     transition = workflow.require(action, ctx)
     # Only once the role may create at all: naming a customer or a directory ID must not
     # be answered first.
-    check_directory(
-        actor, partner_id=partner.pk, values=cleaned, given=data, known=ticket_directory(ticket)
-    )
+    check_directory(actor, partner_id=partner.pk, values=cleaned, given=data)
     ticket.customer = _customer_for(actor, partner, customer)
     ticket.number = next_in_sequence("ticket", start=FIRST_TICKET_NUMBER)
     if hand_over:
