@@ -62,31 +62,32 @@ test-postgres: install
 	@echo "== pytest on PostgreSQL ($(POSTGRES_URL)) $(TEST_ENV)"
 	$(call run_pytest,$(TEST_ENV) DATABASE_URL=$(POSTGRES_URL))
 
-# Each database's run in two halves by file (every test file is in exactly one half).
-HALF_A = tests/browser $(sort $(wildcard tests/test_[a-i]*.py))
-HALF_B = $(sort $(wildcard tests/test_[j-z]*.py))
+# Each database's run in three parts by file (every test file is in exactly one part).
+PART_A = tests/browser $(sort $(wildcard tests/test_a*.py))
+PART_B = $(sort $(wildcard tests/test_[b-l]*.py))
+PART_C = $(sort $(wildcard tests/test_[m-z]*.py))
 
-# Both databases side by side on the two cores, each in two halves (four runs that end
-# together), each run with its own var folder (and PostgreSQL test database); each log is
-# printed whole once all have finished, and any failing fails the target.
+# Both databases side by side on the two cores, each in three parts (six runs that end
+# about together), each run with its own var folder (and PostgreSQL test database); each
+# log is printed whole once all have finished, and any failing fails the target.
 test: lint migrations-check install
 	@mkdir -p var
-	@echo "== pytest on SQLite and on PostgreSQL ($(POSTGRES_URL)), each in two halves, side by side"
-	@$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="$(PYTEST_ARGS) $(HALF_A)" \
-	  TEST_ENV=TIERDESK_VAR_DIR=var/test-sqlite-a > var/test-sqlite-a.log 2>&1 & sa=$$!; \
-	$(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="$(PYTEST_ARGS) $(HALF_B)" \
-	  TEST_ENV=TIERDESK_VAR_DIR=var/test-sqlite-b > var/test-sqlite-b.log 2>&1 & sb=$$!; \
-	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="$(PYTEST_ARGS) $(HALF_A)" \
-	  TEST_ENV="TIERDESK_VAR_DIR=var/test-postgres-a TIERDESK_TEST_DB_NAME=test_tierdesk_a" \
-	  > var/test-postgres-a.log 2>&1 & pa=$$!; \
-	$(MAKE) --no-print-directory test-postgres PYTEST_ARGS="$(PYTEST_ARGS) $(HALF_B)" \
-	  TEST_ENV="TIERDESK_VAR_DIR=var/test-postgres-b TIERDESK_TEST_DB_NAME=test_tierdesk_b" \
-	  > var/test-postgres-b.log 2>&1 & pb=$$!; \
-	r1=0; wait $$sa || r1=$$?; r2=0; wait $$sb || r2=$$?; \
-	r3=0; wait $$pa || r3=$$?; r4=0; wait $$pb || r4=$$?; \
-	cat var/test-sqlite-a.log var/test-sqlite-b.log var/test-postgres-a.log var/test-postgres-b.log; \
-	echo "== SQLite exits $$r1 and $$r2, PostgreSQL exits $$r3 and $$r4"; \
-	test $$r1 -eq 0 && test $$r2 -eq 0 && test $$r3 -eq 0 && test $$r4 -eq 0
+	@echo "== pytest on SQLite and on PostgreSQL ($(POSTGRES_URL)), each in three parts, side by side"
+	@pids=""; \
+	for part in a b c; do \
+	  case $$part in a) files="$(PART_A)";; b) files="$(PART_B)";; c) files="$(PART_C)";; esac; \
+	  $(MAKE) --no-print-directory test-sqlite PYTEST_ARGS="$(PYTEST_ARGS) $$files" \
+	    TEST_ENV=TIERDESK_VAR_DIR=var/test-sqlite-$$part > var/test-sqlite-$$part.log 2>&1 & \
+	  pids="$$pids $$!"; \
+	  $(MAKE) --no-print-directory test-postgres PYTEST_ARGS="$(PYTEST_ARGS) $$files" \
+	    TEST_ENV="TIERDESK_VAR_DIR=var/test-postgres-$$part TIERDESK_TEST_DB_NAME=test_tierdesk_$$part" \
+	    > var/test-postgres-$$part.log 2>&1 & \
+	  pids="$$pids $$!"; \
+	done; \
+	failed=0; for pid in $$pids; do wait $$pid || failed=$$((failed + 1)); done; \
+	for part in a b c; do cat var/test-sqlite-$$part.log var/test-postgres-$$part.log; done; \
+	echo "== $$failed of 6 runs failed"; \
+	test $$failed -eq 0
 
 docs: install
 	$(TIERDESK) docs

@@ -21,7 +21,7 @@ from tests.factories import World
 from tierdesk.accounts.services import token_create
 
 API = "/api/v1"
-FEW, MANY = 2, 25
+FEW, MANY = 2, 12
 
 
 @dataclass

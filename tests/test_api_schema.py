@@ -71,7 +71,7 @@ CHECKS = [
     response_schema_conformance,
     content_type_conformance,
 ]
-MAX_EXAMPLES = int(os.environ.get("TIERDESK_SCHEMA_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("TIERDESK_SCHEMA_EXAMPLES", "15"))
 # Who sends a request; the L2 agent three times as often as the others. None: no token.
 PERSONAS: list[str | None] = [
     "l2",

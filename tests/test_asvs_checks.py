@@ -38,6 +38,18 @@ RAW_SQL_MODULES = {
     "tierdesk/accounts/throttle.py",
     "tierdesk/sla/services/replan.py",
     "tierdesk/sla/services/sweep.py",
+    # The benchmark's data loader (bench-load, PostgreSQL only): table names from the
+    # models and its own constants, values bound, the COPY rows through psycopg.
+    "tierdesk/benchdata/__init__.py",
+    "tierdesk/benchdata/guard.py",
+    "tierdesk/benchdata/rows.py",
+}
+
+
+# Modules that put SQL expressions into ORM queries (RawSQL), each reviewed: the SQL names
+# only the model's table and fixed functions, every value is a bound parameter.
+RAW_EXPRESSION_MODULES = {
+    "tierdesk/kb/selectors.py",  # the knowledge base's full-text match and rank
 }
 
 
@@ -72,7 +84,7 @@ def test_sql_is_the_orm_or_parameterised_in_reviewed_modules():
                 is_percent = isinstance(sql, ast.BinOp) and isinstance(sql.op, ast.Mod)
                 assert not is_percent, f"{name}:{node.lineno}"
     # then no ORM escape hatch is used, and SQL of our own stays in the reviewed modules
-    assert raw == set()
+    assert raw <= RAW_EXPRESSION_MODULES, raw - RAW_EXPRESSION_MODULES
     assert executes <= RAW_SQL_MODULES, executes - RAW_SQL_MODULES
 
 

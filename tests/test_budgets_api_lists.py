@@ -1,4 +1,4 @@
-"""Every list operation of the API costs the same statements for 2 rows as for 25 (and for
+"""Every list operation of the API costs the same statements for 2 rows as for 12 (and for
 a page of 10 as of 50 where it takes `limit`), within a fixed budget: no statement per
 row. The table below is the inventory docs/performance.md ("Query budgets") shows;
 tests/test_budgets_inventory.py fails when a list operation is missing from it."""

@@ -1,5 +1,5 @@
 """Every form of the console and the portal that creates something costs the same
-statements whether few or many rows of its kind exist already (2 or 25), within a fixed
+statements whether few or many rows of its kind exist already (2 or 12), within a fixed
 budget. The table is the inventory docs/performance.md ("Query budgets") shows;
 tests/test_budgets_inventory.py fails when a route is missing from it."""
 

@@ -1,5 +1,5 @@
 """Every list page of the console and the portal costs the same statements for 2 rows as
-for 25, within a fixed budget: no statement per row. The table is the inventory that
+for 12, within a fixed budget: no statement per row. The table is the inventory that
 docs/performance.md ("Query budgets") shows; tests/test_budgets_inventory.py fails when a
 route is missing from it."""
 

