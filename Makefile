@@ -64,8 +64,8 @@ test-postgres: install
 
 # Each database's run in three parts by file (every test file is in exactly one part).
 PART_A = tests/browser $(sort $(wildcard tests/test_a*.py))
-PART_B = $(sort $(wildcard tests/test_[b-l]*.py))
-PART_C = $(sort $(wildcard tests/test_[m-z]*.py))
+PART_B = $(sort $(wildcard tests/test_[b-m]*.py))
+PART_C = $(sort $(wildcard tests/test_[n-z]*.py))
 
 # Both databases side by side on the two cores, each in three parts (six runs that end
 # about together), each run with its own var folder (and PostgreSQL test database); each

@@ -91,3 +91,29 @@ def _second_factor_off(request, settings):
 @pytest.fixture
 def world(db) -> World:
     return build_world()
+
+
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, a test that uses no database is left to the SQLite run: it never
+    opens a connection (pytest-django refuses it one), so running it on PostgreSQL too
+    would repeat the same computation. Every test that touches a database, and every test
+    whose running depends on the database (a skipif, the `postgres` mark), runs on both."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    kept, pure = [], []
+    for item in items:
+        uses_database = (
+            item.get_closest_marker("django_db") is not None
+            or item.get_closest_marker("postgres") is not None
+            or item.get_closest_marker("skipif") is not None
+            or bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        )
+        (kept if uses_database else pure).append(item)
+    if pure:
+        config.hook.pytest_deselected(items=pure)
+        items[:] = kept
